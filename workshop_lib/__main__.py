@@ -1,0 +1,64 @@
+"""``python -m workshop_lib run``: run the whole workshop through papermill (see runner.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .runner import DEFAULT_OUTPUT_DIR, run_notebooks, summary_table
+from .settings import ENV_PORT, ENV_TARGET, WorkshopConfigError
+
+
+def _literal(text: str):
+    """A -p value as papermill's CLI reads it: JSON literal if it is one, else a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workshop_lib")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the notebooks in order and print a summary")
+    run.add_argument("notebooks", nargs="*", help="only these (prefixes such as 01 02)")
+    run.add_argument("--target", choices=["local", "aws"], help=f"default: ${ENV_TARGET} or local")
+    run.add_argument("--region", help="AWS region (default: $AWS_REGION; us-east-1 locally)")
+    run.add_argument("--port", help=f"emulator port (default: ${ENV_PORT} or 4599)")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="a notebook parameter, as with papermill")
+    run.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR,
+                     help="where executed notebooks go (default: build/notebooks)")
+    run.add_argument("--cell-timeout", type=int, help="seconds per cell (local 600, aws 10800)")
+    args = parser.parse_args(argv)
+
+    if args.port:
+        os.environ[ENV_PORT] = str(args.port)  # the kernels inherit it
+    params = {name: _literal(value) for name, value in args.parameter}
+    if args.region:
+        params["region"] = args.region
+    try:
+        results = run_notebooks(args.target, params, output_dir=args.output_dir.resolve(),
+                                cell_timeout=args.cell_timeout, only=args.notebooks or None)
+    except (WorkshopConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not results:
+        print("error: no notebook matched", file=sys.stderr)
+        return 1
+    print()
+    print(summary_table(results))
+    failures = [r for r in results if r.status == "failed"]
+    for r in failures:
+        print(f"\n{r.error}", file=sys.stderr)
+    if not failures:
+        total = sum(r.seconds or 0 for r in results)
+        print(f"\nAll {len(results)} notebooks ran in {total:.1f} s.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

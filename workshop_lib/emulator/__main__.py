@@ -1,0 +1,75 @@
+"""``python -m workshop_lib.emulator {serve,start,stop,status} [--port N]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from ..settings import ENV_PORT, WorkshopConfigError, resolve_port
+from . import process
+from .server import PortInUseError
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(port: int) -> int:
+    from .server import make_emulator_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    server = make_emulator_server(port)
+    signal.signal(signal.SIGTERM, _interrupt)  # `stop` ends it as cleanly as Ctrl-C
+    print(
+        f"Workshop emulator on {server.app.base_url} (pid {os.getpid()}). "
+        "It accepts any credentials: local use only. Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print("Emulator stopped.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m workshop_lib.emulator",
+        description="The local AWS + Segment emulator of the workshop (127.0.0.1 only).",
+    )
+    parser.add_argument("command", choices=["serve", "start", "stop", "status"],
+                        help="serve: foreground; start: background; stop; status")
+    parser.add_argument("--port", help=f"TCP port (default: ${ENV_PORT} or 4599)")
+    args = parser.parse_args(argv)
+    try:
+        port = resolve_port(args.port)
+        if args.command == "serve":
+            return _serve(port)
+        if args.command == "start":
+            current, started = process.start(port)
+            print(("Started. " if started else "Already running. ") + current.describe())
+            return 0
+        if args.command == "stop":
+            pid = process.stop(port)
+            print(f"Stopped the emulator on port {port} (pid {pid})." if pid
+                  else f"No emulator started by this kit runs on port {port}; nothing to stop.")
+            return 0
+        current = process.status(port)
+        print(current.describe())
+        return 0 if current.running else 3
+    except PortInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (WorkshopConfigError, process.EmulatorError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

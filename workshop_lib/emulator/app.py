@@ -1,0 +1,79 @@
+"""The emulator's WSGI application: control endpoints, the provider routes, then moto."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from . import HEALTH_PATH, RESET_PATH
+from .aws_request import AwsRequest
+from .errors import aws_error
+from .moto_passthrough import MotoPassthrough
+from .providers import PROVIDER_CLASSES, Provider, Route
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = "workshop-emulator"
+
+
+class EmulatorApp:
+    """One WSGI callable in front of everything the workshop talks to."""
+
+    def __init__(self, provider_classes: list[type[Provider]] | None = None) -> None:
+        self.started_at = time.time()
+        self.port: int | None = None  # set by the server once bound
+        self.moto = MotoPassthrough()
+        classes = PROVIDER_CLASSES if provider_classes is None else provider_classes
+        self.providers = [cls(self) for cls in classes]
+        self.routes: list[Route] = [r for p in self.providers for r in p.routes()]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "service": SERVICE_NAME,
+            "status": "ok",
+            "pid": os.getpid(),
+            "url": self.base_url,
+            "started_at": self.started_at,
+            "uptime_seconds": round(time.time() - self.started_at, 1),
+            "credentials": "any credentials are accepted (local use only)",
+            "providers": [self.moto.info()] + [p.info() for p in self.providers],
+        }
+
+    def reset(self) -> None:
+        self.moto.reset()
+        for provider in self.providers:
+            provider.reset()
+
+    def _control(self, request: AwsRequest) -> Response:
+        if request.path == HEALTH_PATH and request.method == "GET":
+            return Response(json.dumps(self.health()), 200, content_type="application/json")
+        if request.path == RESET_PATH and request.method == "POST":
+            self.reset()
+            return Response(json.dumps({"status": "reset"}), 200, content_type="application/json")
+        body = {"message": f"No emulator endpoint {request.method} {request.path}. "
+                           f"Try GET {HEALTH_PATH} or POST {RESET_PATH}."}
+        return Response(json.dumps(body), 404, content_type="application/json")
+
+    def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        request = AwsRequest(environ)
+        if request.path.startswith("/_emulator/"):
+            return self._control(request)(environ, start_response)
+        for route in self.routes:
+            if route.matches(request):
+                try:
+                    response = route.handler(request)
+                except Exception as exc:  # a provider bug: an AWS-shaped 500, logged
+                    log.exception("provider failed on %s", request.describe())
+                    response = aws_error(request.service, "InternalFailure", str(exc), 500,
+                                         sender=False)
+                return response(environ, start_response)
+        return self.moto(request, start_response)

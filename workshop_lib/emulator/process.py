@@ -1,0 +1,167 @@
+"""The emulator as a background process: start, stop and status, with a pid and a log file.
+
+The pid file lets `stop` end exactly the process `start` launched; the health endpoint tells
+whether something on the port really is the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from ..paths import REPO_ROOT, state_dir
+from . import HEALTH_PATH
+from .app import SERVICE_NAME
+from .server import HOST, PortInUseError, bind
+
+# No proxy for 127.0.0.1, whatever HTTP_PROXY says.
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+@dataclass
+class Status:
+    port: int
+    running: bool
+    pid: int | None = None
+    uptime_seconds: float | None = None
+    providers: list[dict] | None = None
+    log_file: Path | None = None
+    note: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def describe(self) -> str:
+        if not self.running:
+            return f"The emulator is not running on {self.url}." + (
+                f" {self.note}" if self.note else ""
+            )
+        names = ", ".join(f"{p['name']} ({p['state']})" for p in self.providers or [])
+        lines = [
+            f"The emulator is running at {self.url}",
+            f"  pid {self.pid}, up {self.uptime_seconds:.0f} s",
+            f"  providers: {names}",
+        ]
+        if self.log_file:
+            lines.append(f"  log: {self.log_file}")
+        return "\n".join(lines)
+
+
+def pid_file(port: int) -> Path:
+    return state_dir() / f"emulator-{port}.pid"
+
+
+def log_file(port: int) -> Path:
+    return state_dir() / f"emulator-{port}.log"
+
+
+def health(port: int, timeout: float = 1.0) -> dict | None:
+    """The emulator's health document, or None if nothing (or something else) answers."""
+    try:
+        with _opener.open(f"http://{HOST}:{port}{HEALTH_PATH}", timeout=timeout) as resp:
+            doc = json.loads(resp.read())
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("service") == SERVICE_NAME else None
+
+
+def _read_pid(port: int) -> int | None:
+    try:
+        return int(pid_file(port).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_our_process(pid: int) -> bool:
+    """True if pid is alive and runs this emulator (guards against a recycled pid)."""
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE and "workshop_lib.emulator" in " ".join(
+            proc.cmdline()
+        )
+    except psutil.Error:
+        return False
+
+
+def status(port: int) -> Status:
+    doc = health(port)
+    logged = log_file(port) if log_file(port).exists() else None
+    if doc:
+        return Status(port, True, doc["pid"], doc["uptime_seconds"], doc["providers"], logged)
+    pid = _read_pid(port)
+    if pid and _is_our_process(pid):
+        return Status(port, False, pid, log_file=logged,
+                      note=f"Its process {pid} exists but does not answer; see {logged}.")
+    if pid:
+        pid_file(port).unlink(missing_ok=True)  # stale: the process is gone
+    return Status(port, False, log_file=logged)
+
+
+def start(port: int, timeout: float = 60.0) -> tuple[Status, bool]:
+    """Start the emulator in the background unless it runs; returns (status, started_now)."""
+    current = status(port)
+    if current.running:
+        return current, False
+    bind(port).close()  # a busy port fails here, with a clear PortInUseError
+    log = log_file(port)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workshop_lib.emulator", "serve", "--port", str(port)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, start_new_session=True,  # survives the kernel that started it
+        )
+    pid_file(port).write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pid_file(port).unlink(missing_ok=True)
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            if any("already in use" in line for line in tail):
+                raise PortInUseError(port)
+            raise EmulatorError(
+                f"The emulator exited at start (code {proc.returncode}). Last lines of {log}:\n"
+                + "\n".join(tail)
+            )
+        doc = health(port, timeout=0.5)
+        if doc and doc["pid"] == proc.pid:
+            return status(port), True
+        time.sleep(0.05)
+    _terminate(proc.pid)
+    pid_file(port).unlink(missing_ok=True)
+    raise EmulatorError(f"The emulator did not answer within {timeout:.0f} s; see {log}.")
+
+
+def _terminate(pid: int, grace: float = 5.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+        proc = psutil.Process(pid)
+        proc.wait(timeout=grace)
+    except psutil.TimeoutExpired:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, psutil.NoSuchProcess):
+        pass
+
+
+def stop(port: int) -> int | None:
+    """Stop the emulator that `start` launched on this port; returns its pid, or None."""
+    pid = _read_pid(port)
+    pid_file(port).unlink(missing_ok=True)
+    if pid is None or not _is_our_process(pid):
+        return None
+    _terminate(pid)
+    return pid

@@ -1,0 +1,79 @@
+"""Binding the emulator to 127.0.0.1: in the foreground, or in a thread for tests."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import threading
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .app import EmulatorApp
+
+HOST = "127.0.0.1"  # never 0.0.0.0: the emulator accepts any credentials
+
+
+class PortInUseError(OSError):
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            errno.EADDRINUSE,
+            f"Port {port} on {HOST} is already in use by another program. Stop that program, "
+            f"or choose another port with --port N or the environment variable "
+            f"WORKSHOP_EMULATOR_PORT=N (the notebooks' connect() reads it too).",
+        )
+        self.port = port
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def bind(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:port; a busy port raises PortInUseError."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "busy"
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUseError(port) from None
+        raise
+    sock.listen(128)
+    return sock
+
+
+def make_emulator_server(port: int, app: EmulatorApp | None = None) -> BaseWSGIServer:
+    """A threaded WSGI server for the emulator (port 0 picks a free port)."""
+    from moto.server import MotoRequestHandler  # keeps S3 metadata names with "_"
+
+    sock = bind(port)
+    app = app or EmulatorApp()
+    # werkzeug would exit the process on a bind error; handing it a bound socket avoids that.
+    server = make_server(
+        HOST, sock.getsockname()[1], app, threaded=True,
+        request_handler=MotoRequestHandler, fd=sock.fileno(),
+    )
+    sock.detach()  # the server owns the file descriptor now
+    app.port = server.port
+    return server
+
+
+class ThreadedEmulator:
+    """The emulator in a thread of this process: ``with ThreadedEmulator() as emu: emu.url``."""
+
+    def __init__(self, port: int = 0) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.server = make_emulator_server(port)
+        self.app: EmulatorApp = self.server.app
+        self.url = self.app.base_url
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ThreadedEmulator:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""The Glue ETL job script (a Python shell job using awswrangler)."""

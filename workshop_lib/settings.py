@@ -1,0 +1,65 @@
+"""Defaults and the order in which settings are resolved: argument, environment, default."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_TARGET = "local"
+TARGETS = ("local", "aws")
+DEFAULT_LOCAL_REGION = "us-east-1"
+DEFAULT_PORT = 4599
+DEFAULT_PREFIX = "segment-personalize"
+LOCAL_ACCOUNT_ID = "123456789012"  # the account moto answers for
+
+ENV_TARGET = "WORKSHOP_TARGET"
+ENV_PORT = "WORKSHOP_EMULATOR_PORT"
+ENV_PREFIX = "WORKSHOP_PREFIX"
+
+
+class WorkshopConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says what to set and where."""
+
+
+def resolve_target(target: str | None) -> str:
+    value = (target or os.environ.get(ENV_TARGET) or DEFAULT_TARGET).strip().lower()
+    if value not in TARGETS:
+        raise WorkshopConfigError(
+            f"Unknown target {value!r}. Use target='local' (the emulator, no account needed) "
+            f"or target='aws' (your AWS account), as an argument or in ${ENV_TARGET}."
+        )
+    return value
+
+
+def resolve_port(port: int | str | None) -> int:
+    raw = port if port not in (None, "") else os.environ.get(ENV_PORT) or DEFAULT_PORT
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise WorkshopConfigError(
+            f"The emulator port must be a number, got {raw!r} (set --port or ${ENV_PORT})."
+        ) from None
+    if not 0 <= value <= 65535:
+        raise WorkshopConfigError(f"The emulator port must be 0-65535, got {value}.")
+    return value
+
+
+def resolve_prefix(prefix: str | None) -> str:
+    value = (prefix or os.environ.get(ENV_PREFIX) or DEFAULT_PREFIX).strip().lower()
+    # The prefix starts S3 bucket names and Personalize resource names, so it must suit both.
+    if not value or len(value) > 30 or not all(c.isalnum() or c == "-" for c in value):
+        raise WorkshopConfigError(
+            f"The resource name prefix {value!r} must be 1-30 characters of a-z, 0-9 and '-'."
+        )
+    if value[0] == "-" or value[-1] == "-":
+        raise WorkshopConfigError(f"The prefix {value!r} must not start or end with '-'.")
+    return value
+
+
+def bucket_name(prefix: str, account_id: str, region: str) -> str:
+    """One bucket per account and region, as S3 names are global.
+
+    "personalize" stays in the name because the managed policy AmazonPersonalizeFullAccess
+    only grants S3 access to buckets whose name contains it.
+    """
+    base = prefix if "personalize" in prefix else f"{prefix}-personalize"
+    return f"{base}-{account_id}-{region}"[:63]

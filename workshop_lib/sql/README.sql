@@ -1,0 +1,1 @@
+-- Athena DDL and exploration queries of exercise 1 live in this folder.
