@@ -4,7 +4,7 @@ The notebooks start with ``ws = workshop_lib.connect(target=...)``; everything e
 boto3 / awswrangler, on AWS or on the local emulator.
 """
 
-from .connect import Workshop, connect
+from .connection import Workshop, connect
 from .settings import WorkshopConfigError
 
 __all__ = ["Workshop", "WorkshopConfigError", "connect"]

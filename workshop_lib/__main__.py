@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .paths import NOTEBOOKS_DIR
 from .runner import DEFAULT_OUTPUT_DIR, run_notebooks, summary_table
 from .settings import ENV_PORT, ENV_TARGET, WorkshopConfigError
 
@@ -28,10 +29,27 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--target", choices=["local", "aws"], help=f"default: ${ENV_TARGET} or local")
     run.add_argument("--region", help="AWS region (default: $AWS_REGION; us-east-1 locally)")
     run.add_argument("--port", help=f"emulator port (default: ${ENV_PORT} or 4599)")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"), help="a notebook parameter, as with papermill")
-    run.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR,
-                     help="where executed notebooks go (default: build/notebooks)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter, as with papermill",
+    )
+    run.add_argument(
+        "--output-dir",
+        type=Path,
+        default=DEFAULT_OUTPUT_DIR,
+        help="where executed notebooks go (default: build/notebooks)",
+    )
+    run.add_argument(
+        "--notebooks-dir",
+        type=Path,
+        default=NOTEBOOKS_DIR,
+        help="folder of the numbered notebooks (default: notebooks/)",
+    )
     run.add_argument("--cell-timeout", type=int, help="seconds per cell (local 600, aws 10800)")
     args = parser.parse_args(argv)
 
@@ -41,8 +59,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.region:
         params["region"] = args.region
     try:
-        results = run_notebooks(args.target, params, output_dir=args.output_dir.resolve(),
-                                cell_timeout=args.cell_timeout, only=args.notebooks or None)
+        results = run_notebooks(
+            args.target,
+            params,
+            notebooks_dir=args.notebooks_dir.resolve(),
+            output_dir=args.output_dir.resolve(),
+            cell_timeout=args.cell_timeout,
+            only=args.notebooks or None,
+        )
     except (WorkshopConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -57,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     if not failures:
         total = sum(r.seconds or 0 for r in results)
         print(f"\nAll {len(results)} notebooks ran in {total:.1f} s.")
+    if (args.target or os.environ.get(ENV_TARGET, "local")) == "local":
+        print(
+            "The local emulator keeps running for JupyterLab (`make lab`); stop it with "
+            "`python -m workshop_lib.emulator stop`."
+        )
     return 1 if failures else 0
 
 

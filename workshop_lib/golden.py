@@ -34,14 +34,17 @@ def refresh(notebooks: list[Path], timeout: int = 600) -> None:
     from .emulator import process
 
     with tempfile.TemporaryDirectory() as state:
-        os.environ.update({"WORKSHOP_STATE_DIR": state, ENV_PORT: str(_port()),
-                           ENV_TARGET: "local"})
+        os.environ.update(
+            {"WORKSHOP_STATE_DIR": state, ENV_PORT: str(_port()), ENV_TARGET: "local"}
+        )
         try:
             for path in notebooks:
                 print(f"executing {path.name} in place ...", flush=True)
                 nb = nbformat.read(path, as_version=4)
                 client = nbclient.NotebookClient(
-                    nb, kernel_name="python3", timeout=timeout,
+                    nb,
+                    kernel_name="python3",
+                    timeout=timeout,
                     resources={"metadata": {"path": str(path.parent)}},
                 )
                 client.execute()
@@ -51,6 +54,9 @@ def refresh(notebooks: list[Path], timeout: int = 600) -> None:
 
 
 if __name__ == "__main__":
-    chosen = [p for p in discover(NOTEBOOKS_DIR) if not sys.argv[1:]
-              or any(p.name.startswith(a) for a in sys.argv[1:])]
+    chosen = [
+        p
+        for p in discover(NOTEBOOKS_DIR)
+        if not sys.argv[1:] or any(p.name.startswith(a) for a in sys.argv[1:])
+    ]
     refresh(chosen)

@@ -37,12 +37,14 @@ def discover(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
 
 
 def _failure(exc: Exception, notebook: str, output: Path) -> str:
-    cell = getattr(exc, "cell_index", None)
+    """Which cell failed, as the learner finds it in the kept notebook: In [n] and its start."""
     count = getattr(exc, "exec_count", None)
-    where = f" in cell {cell} (execution count {count})" if cell is not None else ""
+    source = (getattr(exc, "source", "") or "").strip().splitlines()
+    where = f" at cell In [{count}]" if count is not None else ""
+    if source:
+        where += f" (it starts: {source[0][:80]})"
     ename, evalue = getattr(exc, "ename", type(exc).__name__), getattr(exc, "evalue", str(exc))
-    return (f"{notebook} failed{where}: {ename}: {evalue}\n"
-            f"The executed notebook is kept at {output}")
+    return f"{notebook} failed{where}: {ename}: {evalue}\nThe executed notebook is kept at {output}"
 
 
 def run_notebooks(
@@ -78,15 +80,27 @@ def run_notebooks(
         started = time.monotonic()
         try:
             papermill.execute_notebook(
-                str(path), str(output), parameters=params, kernel_name="python3",
-                cwd=str(notebooks_dir), execution_timeout=timeout, progress_bar=False,
+                str(path),
+                str(output),
+                parameters=params,
+                kernel_name="python3",
+                cwd=str(notebooks_dir),
+                execution_timeout=timeout,
+                progress_bar=False,
                 request_save_on_cell_execute=True,
             )
             results.append(NotebookResult(path.name, "ok", time.monotonic() - started, output))
         except Exception as exc:  # papermill's error names the cell; keep going to the summary
             failed = True
-            results.append(NotebookResult(path.name, "failed", time.monotonic() - started,
-                                          output, _failure(exc, path.name, output)))
+            results.append(
+                NotebookResult(
+                    path.name,
+                    "failed",
+                    time.monotonic() - started,
+                    output,
+                    _failure(exc, path.name, output),
+                )
+            )
     return results
 
 
@@ -95,12 +109,18 @@ def summary_table(results: list[NotebookResult], base: Path = REPO_ROOT) -> str:
     for r in results:
         out = ""
         if r.output:
-            out = str(r.output.relative_to(base)) if r.output.is_relative_to(base) else str(r.output)
-        rows.append((r.notebook, r.status, f"{r.seconds:.1f}" if r.seconds is not None else "-", out))
+            out = (
+                str(r.output.relative_to(base)) if r.output.is_relative_to(base) else str(r.output)
+            )
+        rows.append(
+            (r.notebook, r.status, f"{r.seconds:.1f}" if r.seconds is not None else "-", out)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
-        "  ".join(cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in
-                  enumerate(zip(row, widths, strict=True))).rstrip()
+        "  ".join(
+            cell.rjust(w) if i == 2 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))

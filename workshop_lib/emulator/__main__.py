@@ -43,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m workshop_lib.emulator",
         description="The local AWS + Segment emulator of the workshop (127.0.0.1 only).",
     )
-    parser.add_argument("command", choices=["serve", "start", "stop", "status"],
-                        help="serve: foreground; start: background; stop; status")
+    parser.add_argument(
+        "command",
+        choices=["serve", "start", "stop", "status"],
+        help="serve: foreground; start: background; stop; status",
+    )
     parser.add_argument("--port", help=f"TCP port (default: ${ENV_PORT} or 4599)")
     args = parser.parse_args(argv)
     try:
@@ -57,8 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "stop":
             pid = process.stop(port)
-            print(f"Stopped the emulator on port {port} (pid {pid})." if pid
-                  else f"No emulator started by this kit runs on port {port}; nothing to stop.")
+            print(
+                f"Stopped the emulator on port {port} (pid {pid})."
+                if pid
+                else f"No emulator started by this kit runs on port {port}; nothing to stop."
+            )
             return 0
         current = process.status(port)
         print(current.describe())

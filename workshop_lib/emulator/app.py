@@ -59,8 +59,10 @@ class EmulatorApp:
         if request.path == RESET_PATH and request.method == "POST":
             self.reset()
             return Response(json.dumps({"status": "reset"}), 200, content_type="application/json")
-        body = {"message": f"No emulator endpoint {request.method} {request.path}. "
-                           f"Try GET {HEALTH_PATH} or POST {RESET_PATH}."}
+        body = {
+            "message": f"No emulator endpoint {request.method} {request.path}. "
+            f"Try GET {HEALTH_PATH} or POST {RESET_PATH}."
+        }
         return Response(json.dumps(body), 404, content_type="application/json")
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
@@ -73,7 +75,8 @@ class EmulatorApp:
                     response = route.handler(request)
                 except Exception as exc:  # a provider bug: an AWS-shaped 500, logged
                     log.exception("provider failed on %s", request.describe())
-                    response = aws_error(request.service, "InternalFailure", str(exc), 500,
-                                         sender=False)
+                    response = aws_error(
+                        request.service, "InternalFailure", str(exc), 500, sender=False
+                    )
                 return response(environ, start_response)
         return self.moto(request, start_response)

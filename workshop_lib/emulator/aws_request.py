@@ -11,8 +11,6 @@ import re
 from functools import cached_property
 from urllib.parse import parse_qs
 
-from werkzeug.wrappers import Request
-
 from . import service_models
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -67,6 +65,16 @@ class AwsRequest:
         return set(parse_qs(self.environ.get("QUERY_STRING", ""), keep_blank_values=True))
 
     @cached_property
+    def header_names(self) -> set[str]:
+        """Header names in lower case (WSGI keeps two of them outside HTTP_*)."""
+        keys = [
+            k[5:] if k.startswith("HTTP_") else k
+            for k in self.environ
+            if k.startswith("HTTP_") or k in ("CONTENT_TYPE", "CONTENT_LENGTH")
+        ]
+        return {k.replace("_", "-").lower() for k in keys}
+
+    @cached_property
     def form(self) -> dict[str, str]:
         """The url-encoded body of a query-protocol call, read once and put back for moto."""
         if not self.environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
@@ -89,7 +97,7 @@ class AwsRequest:
             return action[0] if action else self.form.get("Action")
         if proto.startswith("rest"):
             return service_models.rest_operation(
-                self.service, self.method, self.path, self.query_keys
+                self.service, self.method, self.path, self.query_keys, self.header_names
             )
         return None
 

@@ -17,8 +17,17 @@ from .errors import aws_error, not_implemented
 log = logging.getLogger(__name__)
 
 # Services the workshop relies on moto for (shown by the health endpoint).
-SERVICES = ["s3", "iam", "sts", "glue", "lambda", "apigateway", "apigatewayv2", "logs",
-            "cloudformation"]
+SERVICES = [
+    "s3",
+    "iam",
+    "sts",
+    "glue",
+    "lambda",
+    "apigateway",
+    "apigatewayv2",
+    "logs",
+    "cloudformation",
+]
 
 
 class MotoPassthrough:
@@ -60,8 +69,11 @@ class MotoPassthrough:
         except Exception as exc:  # a moto bug must not look like a hang or an HTML page
             log.exception("moto failed on %s", request.describe())
             error = aws_error(
-                request.service, "InternalFailure", f"moto failed on {request.describe()}: {exc}",
-                500, sender=False,
+                request.service,
+                "InternalFailure",
+                f"moto failed on {request.describe()}: {exc}",
+                500,
+                sender=False,
             )
             return error(request.environ, start_response)
 

@@ -105,8 +105,13 @@ def status(port: int) -> Status:
         return Status(port, True, doc["pid"], doc["uptime_seconds"], doc["providers"], logged)
     pid = _read_pid(port)
     if pid and _is_our_process(pid):
-        return Status(port, False, pid, log_file=logged,
-                      note=f"Its process {pid} exists but does not answer; see {logged}.")
+        return Status(
+            port,
+            False,
+            pid,
+            log_file=logged,
+            note=f"Its process {pid} exists but does not answer; see {logged}.",
+        )
     if pid:
         pid_file(port).unlink(missing_ok=True)  # stale: the process is gone
     return Status(port, False, log_file=logged)
@@ -119,11 +124,14 @@ def start(port: int, timeout: float = 60.0) -> tuple[Status, bool]:
         return current, False
     bind(port).close()  # a busy port fails here, with a clear PortInUseError
     log = log_file(port)
-    with open(log, "ab") as out:
+    with open(log, "wb") as out:  # a fresh log per start
         proc = subprocess.Popen(
             [sys.executable, "-m", "workshop_lib.emulator", "serve", "--port", str(port)],
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT, start_new_session=True,  # survives the kernel that started it
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            start_new_session=True,  # survives the kernel that started it
         )
     pid_file(port).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout

@@ -51,8 +51,12 @@ def make_emulator_server(port: int, app: EmulatorApp | None = None) -> BaseWSGIS
     app = app or EmulatorApp()
     # werkzeug would exit the process on a bind error; handing it a bound socket avoids that.
     server = make_server(
-        HOST, sock.getsockname()[1], app, threaded=True,
-        request_handler=MotoRequestHandler, fd=sock.fileno(),
+        HOST,
+        sock.getsockname()[1],
+        app,
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        fd=sock.fileno(),
     )
     sock.detach()  # the server owns the file descriptor now
     app.port = server.port

@@ -20,6 +20,7 @@ class RestOperation:
     method: str
     path: re.Pattern[str]
     query_keys: frozenset[str]
+    headers: frozenset[str]  # required header members (CopyObject needs x-amz-copy-source)
     literal_chars: int  # more literal characters = a more specific URI template
 
 
@@ -46,7 +47,20 @@ def has_service(service: str) -> bool:
     return _model(service) is not None
 
 
-def _compile(name: str, http: dict) -> RestOperation:
+def _required(op_model, location: str) -> set[str]:
+    shape = op_model.input_shape
+    if shape is None:
+        return set()
+    required = set(shape.required_members)
+    return {
+        m.serialization["name"].lower() if location == "header" else m.serialization["name"]
+        for n, m in shape.members.items()
+        if n in required and m.serialization.get("location") == location
+    }
+
+
+def _compile(op_model) -> RestOperation:
+    http = op_model.http
     path, _, query = http["requestUri"].partition("?")
     pattern = ""
     for part in re.split(r"(\{[^}]+\})", path):
@@ -54,10 +68,14 @@ def _compile(name: str, http: dict) -> RestOperation:
             pattern += ".+" if part.endswith("+}") else "[^/]+"
         else:
             pattern += re.escape(part)
-    # S3 puts the bucket in the path; "/" alone then means "/{Bucket}" must match too
-    keys = frozenset(kv.split("=")[0] for kv in query.split("&") if kv)
-    literal = len(re.sub(r"\{[^}]+\}", "", path)) + 10 * len(keys)
-    return RestOperation(name, http["method"], re.compile(f"^{pattern}/?$"), keys, literal)
+    keys = frozenset(
+        {kv.split("=")[0] for kv in query.split("&") if kv} | _required(op_model, "querystring")
+    )
+    headers = frozenset(_required(op_model, "header"))
+    literal = len(re.sub(r"\{[^}]+\}", "", path)) + 10 * (len(keys) + len(headers))
+    return RestOperation(
+        op_model.name, http["method"], re.compile(f"^{pattern}/?$"), keys, headers, literal
+    )
 
 
 @cache
@@ -65,13 +83,23 @@ def _rest_operations(service: str) -> tuple[RestOperation, ...]:
     model = _model(service)
     if model is None:
         return ()
-    ops = [_compile(name, model.operation_model(name).http) for name in model.operation_names]
+    ops = [_compile(model.operation_model(name)) for name in model.operation_names]
     return tuple(sorted(ops, key=lambda op: -op.literal_chars))
 
 
-def rest_operation(service: str, method: str, path: str, query_keys: set[str]) -> str | None:
-    """The operation a REST request calls, matched against the model's URI templates."""
+def rest_operation(
+    service: str, method: str, path: str, query_keys: set[str], headers: set[str]
+) -> str | None:
+    """The operation a REST request calls, matched against the model's URI templates.
+
+    `headers` are the request's header names in lower case.
+    """
     for op in _rest_operations(service):
-        if op.method == method and op.query_keys <= query_keys and op.path.match(path):
+        if (
+            op.method == method
+            and op.query_keys <= query_keys
+            and op.headers <= headers
+            and op.path.match(path)
+        ):
             return op.name
     return None

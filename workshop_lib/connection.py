@@ -27,8 +27,12 @@ from .settings import (
 # Variables connect(target="local") sets; a later connect(target="aws") in the same kernel
 # removes those still holding our values, so no placeholder leaks to a real account.
 _LOCAL_ENV: dict[str, str] = {}
-_ENV_BLOCKING_LOCAL = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN",
-                       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+_ENV_BLOCKING_LOCAL = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
 
 
 @dataclass(frozen=True)

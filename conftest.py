@@ -1,0 +1,49 @@
+"""Session-wide isolation for every test, nbval notebook included.
+
+Tests get their own emulator port and state folder (so a learner's running emulator is never
+touched) and no AWS configuration from the machine (so nothing can reach a real account).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+
+_STATE = tempfile.mkdtemp(prefix="workshop-tests-")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+for _name in [n for n in os.environ if n.startswith(("AWS_", "WR_", "WORKSHOP_"))]:
+    del os.environ[_name]
+os.environ.update(
+    {
+        "WORKSHOP_STATE_DIR": _STATE,
+        "WORKSHOP_EMULATOR_PORT": str(_free_port()),
+        "AWS_CONFIG_FILE": os.path.join(_STATE, "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_STATE, "no-aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Report the shared emulator's memory, then stop it (by its pid file)."""
+    import psutil
+
+    from workshop_lib.emulator import process
+
+    port = int(os.environ["WORKSHOP_EMULATOR_PORT"])
+    current = process.status(port)
+    if current.running:
+        rss = psutil.Process(current.pid).memory_info().rss / 2**20
+        terminalreporter.write_line(
+            f"shared test emulator: pid {current.pid}, resident memory {rss:.0f} MiB, "
+            f"up {current.uptime_seconds:.0f} s; stopping it"
+        )
+    process.stop(port)

@@ -1,1 +1,0 @@
--- Athena DDL and exploration queries of exercise 1 live in this folder.
