@@ -12,16 +12,12 @@ import argparse
 import os
 import socket
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from workshop_lib.emulator import process  # noqa: E402
+from workshop_lib.emulator import process
 
 
 def free_port() -> int:
@@ -58,8 +54,7 @@ def main() -> None:
         status, _ = process.start(port)
         starts.append(time.monotonic() - began)
         process.stop(port)
-    rows.append(("cold start to healthy (s), runs",
-                 ", ".join(f"{s:.2f}" for s in starts)))
+    rows.append(("cold start to healthy (s), runs", ", ".join(f"{s:.2f}" for s in starts)))
     rows.append(("cold start median (s)", f"{statistics.median(starts):.2f}"))
 
     port = free_port()
@@ -67,8 +62,14 @@ def main() -> None:
     try:
         proc = psutil.Process(status.pid)
         rows.append(("RSS idle (MiB)", f"{proc.memory_info().rss / 2**20:.0f}"))
-        os.environ.update({"AWS_ENDPOINT_URL": status.url, "AWS_ACCESS_KEY_ID": "test",
-                           "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": status.url,
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_DEFAULT_REGION": "us-east-1",
+            }
+        )
         began = time.monotonic()
         touch_every_service()
         rows.append(("first call to 9 services (s)", f"{time.monotonic() - began:.2f}"))
@@ -84,8 +85,12 @@ def main() -> None:
             s3.head_bucket(Bucket="bench-bucket")
             times.append((time.perf_counter() - began) * 1000)
         times.sort()
-        rows.append((f"s3 head_bucket median / p95 (ms), {args.calls} calls",
-                     f"{statistics.median(times):.2f} / {times[int(0.95 * len(times))]:.2f}"))
+        rows.append(
+            (
+                f"s3 head_bucket median / p95 (ms), {args.calls} calls",
+                f"{statistics.median(times):.2f} / {times[int(0.95 * len(times))]:.2f}",
+            )
+        )
     finally:
         process.stop(port)
 

@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{r.error}", file=sys.stderr)
     if not failures:
         total = sum(r.seconds or 0 for r in results)
-        print(f"\nAll {len(results)} notebooks ran in {total:.1f} s.")
+        plural = "s" if len(results) != 1 else ""
+        print(f"\nAll {len(results)} notebook{plural} ran in {total:.1f} s.")
     if (args.target or os.environ.get(ENV_TARGET, "local")) == "local":
+        port = f" --port {args.port}" if args.port else ""
         print(
             "The local emulator keeps running for JupyterLab (`make lab`); stop it with "
-            "`python -m workshop_lib.emulator stop`."
+            f"`python -m workshop_lib.emulator stop{port}`."
         )
     return 1 if failures else 0
 

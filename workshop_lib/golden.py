@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .paths import NOTEBOOKS_DIR
-from .runner import discover
+from .runner import QUIET_KERNEL, discover
 from .settings import DEFAULT_PORT, ENV_PORT, ENV_TARGET
 
 
@@ -45,6 +45,7 @@ def refresh(notebooks: list[Path], timeout: int = 600) -> None:
                     nb,
                     kernel_name="python3",
                     timeout=timeout,
+                    extra_arguments=QUIET_KERNEL,
                     resources={"metadata": {"path": str(path.parent)}},
                 )
                 client.execute()

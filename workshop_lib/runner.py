@@ -20,6 +20,8 @@ DEFAULT_OUTPUT_DIR = REPO_ROOT / "build" / "notebooks"
 # Per-cell limits: above the helpers' own wait timeouts, so a helper explains a slow step
 # before papermill kills the cell. On AWS, training a solution can take an hour.
 CELL_TIMEOUT_SECONDS = {"local": 600, "aws": 3 * 3600}
+# ipykernel warns on every start that its local TCP transport is unencrypted; not news here.
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 
 
 @dataclass
@@ -88,6 +90,7 @@ def run_notebooks(
                 execution_timeout=timeout,
                 progress_bar=False,
                 request_save_on_cell_execute=True,
+                extra_arguments=QUIET_KERNEL,
             )
             results.append(NotebookResult(path.name, "ok", time.monotonic() - started, output))
         except Exception as exc:  # papermill's error names the cell; keep going to the summary

@@ -123,3 +123,16 @@ def test_bad_port_is_a_clear_error(state_dir):
     result = cli("status", "--port", "http", state_dir=state_dir)
     assert result.returncode == 1
     assert "must be a number" in result.stderr
+
+
+def test_kernels_connecting_at_once_share_one_emulator(state_dir, free_port):
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            outcomes = list(pool.map(lambda _: process.start(free_port), range(4)))
+        pids = {status.pid for status, _ in outcomes}
+        assert len(pids) == 1
+        assert sum(started for _, started in outcomes) == 1
+    finally:
+        process.stop(free_port)

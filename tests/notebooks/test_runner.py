@@ -115,6 +115,6 @@ def test_cli_runs_chosen_notebooks_with_parameters(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "All 1 notebooks ran" in result.stdout
+    assert "All 1 notebook ran" in result.stdout
     executed = (tmp_path / "05_cleanup.ipynb").read_text()
     assert "cli-test-personalize-123456789012-us-east-1" in executed

@@ -7,9 +7,13 @@ of the query protocol (IAM, STS, CloudFormation), which are put back for moto af
 from __future__ import annotations
 
 import io
+import json
 import re
 from functools import cached_property
+from typing import Any
 from urllib.parse import parse_qs
+
+from werkzeug.wrappers import Request
 
 from . import service_models
 
@@ -75,14 +79,24 @@ class AwsRequest:
         return {k.replace("_", "-").lower() for k in keys}
 
     @cached_property
+    def body(self) -> bytes:
+        """The whole body (Content-Length or chunked), read once and put back for moto."""
+        data = Request(self.environ).get_data()
+        self.environ["wsgi.input"] = io.BytesIO(data)
+        self.environ["CONTENT_LENGTH"] = str(len(data))
+        self.environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return data
+
+    def json(self) -> Any:
+        """The body of a JSON-protocol call ({} when empty)."""
+        return json.loads(self.body or b"{}")
+
+    @cached_property
     def form(self) -> dict[str, str]:
-        """The url-encoded body of a query-protocol call, read once and put back for moto."""
+        """The url-encoded body of a query-protocol call."""
         if not self.environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
             return {}
-        length = int(self.environ.get("CONTENT_LENGTH") or 0)
-        body = self.environ["wsgi.input"].read(length) if length else b""
-        self.environ["wsgi.input"] = io.BytesIO(body)
-        return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
 
     @cached_property
     def operation(self) -> str | None:

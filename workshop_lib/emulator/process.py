@@ -6,6 +6,7 @@ whether something on the port really is the emulator.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -118,7 +119,16 @@ def status(port: int) -> Status:
 
 
 def start(port: int, timeout: float = 60.0) -> tuple[Status, bool]:
-    """Start the emulator in the background unless it runs; returns (status, started_now)."""
+    """Start the emulator in the background unless it runs; returns (status, started_now).
+
+    A lock file makes kernels that connect at the same moment share one emulator.
+    """
+    with open(state_dir() / f"emulator-{port}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _start_locked(port, timeout)
+
+
+def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
     current = status(port)
     if current.running:
         return current, False

@@ -66,9 +66,9 @@ def make_emulator_server(port: int, app: EmulatorApp | None = None) -> BaseWSGIS
 class ThreadedEmulator:
     """The emulator in a thread of this process: ``with ThreadedEmulator() as emu: emu.url``."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, app: EmulatorApp | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.server = make_emulator_server(port)
+        self.server = make_emulator_server(port, app)
         self.app: EmulatorApp = self.server.app
         self.url = self.app.base_url
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
