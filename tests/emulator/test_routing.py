@@ -123,3 +123,23 @@ def test_path_routes_health_and_reset():
     app.providers[0].calls.append("x")
     assert client.post("/_emulator/reset").status_code == 200
     assert app.providers[0].calls == []
+
+
+def test_providers_are_discovered_from_their_modules(tmp_path, monkeypatch):
+    from workshop_lib.emulator import providers
+
+    package = tmp_path / "extra"
+    package.mkdir()
+    (package / "zz_fake.py").write_text(
+        "from workshop_lib.emulator.providers import Provider\n"
+        "class Fake(Provider):\n    pass\n"
+        "PROVIDERS = [Fake]\n"
+    )
+    monkeypatch.setattr(providers, "__path__", [*providers.__path__, str(package)])
+    assert [cls.__name__ for cls in providers.provider_classes()][-1] == "Fake"
+
+
+def test_subprocess_environment_points_at_the_emulator(emulator):
+    env = emulator.app.client_environment("eu-west-1")
+    assert env["AWS_ENDPOINT_URL"] == emulator.url and env["AWS_REGION"] == "eu-west-1"
+    assert emulator.app.client("sts").get_caller_identity()["Account"] == "123456789012"

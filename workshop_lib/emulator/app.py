@@ -15,7 +15,8 @@ from . import HEALTH_PATH, RESET_PATH
 from .aws_request import AwsRequest
 from .errors import aws_error
 from .moto_passthrough import MotoPassthrough
-from .providers import PROVIDER_CLASSES, Provider, Route
+from .providers import Provider, Route
+from .providers import provider_classes as discovered_providers
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "workshop-emulator"
@@ -28,13 +29,38 @@ class EmulatorApp:
         self.started_at = time.time()
         self.port: int | None = None  # set by the server once bound
         self.moto = MotoPassthrough()
-        classes = PROVIDER_CLASSES if provider_classes is None else provider_classes
+        classes = discovered_providers() if provider_classes is None else provider_classes
         self.providers = [cls(self) for cls in classes]
         self.routes: list[Route] = [r for p in self.providers for r in p.routes()]
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def client_environment(self, region: str = "us-east-1") -> dict[str, str]:
+        """Variables that point boto3/awswrangler in a subprocess (Lambda, Glue job) here."""
+        return {
+            "AWS_ENDPOINT_URL": self.base_url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "NO_PROXY": "127.0.0.1",
+        }
+
+    def client(self, service: str, region: str = "us-east-1"):
+        """A boto3 client that calls this emulator over HTTP (providers use public APIs)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.base_url,
+            region_name=region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 1}),
+        )
 
     def health(self) -> dict[str, Any]:
         return {

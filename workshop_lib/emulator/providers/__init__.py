@@ -1,11 +1,14 @@
 """The routing table: each provider claims some requests; everything else goes to moto.
 
-A new provider is a module here with a `Provider` subclass, added to `PROVIDER_CLASSES`.
-The core (app.py) never changes for it.
+A new provider is a module in this package whose `PROVIDERS` list names its `Provider`
+subclasses; it is found at start-up, so neither the core (app.py) nor this file changes for it.
+Provider modules import heavy libraries (duckdb, scipy, ...) lazily, to keep start-up fast.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,6 +64,10 @@ class Provider:
         """Forget all state (tests and `/_emulator/reset`)."""
 
 
-# Later providers (athena, glue job runs, lambda invoke, api gateway, personalize, segment)
-# append their class here.
-PROVIDER_CLASSES: list[type[Provider]] = []
+def provider_classes() -> list[type[Provider]]:
+    """Every class listed in a `PROVIDERS` list of a module of this package, by module name."""
+    classes: list[type[Provider]] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        classes.extend(getattr(module, "PROVIDERS", []))
+    return classes
