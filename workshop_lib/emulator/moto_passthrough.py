@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from werkzeug.wrappers import Response
+
 from .aws_request import AwsRequest
 from .errors import aws_error, not_implemented
 
@@ -52,6 +54,18 @@ class MotoPassthrough:
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
+
+    def response(self, request: AwsRequest) -> Response:
+        """moto's answer as a Response, for providers that check first, then delegate."""
+        captured: list[Any] = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None):
+            captured[:] = [status, headers]
+            return lambda data: None
+
+        body = b"".join(self(request, start_response))
+        status, headers = captured
+        return Response(body, int(status[:3]), headers)
 
     def __call__(self, request: AwsRequest, start_response: Any) -> Iterable[bytes]:
         captured: list[Any] = []
