@@ -2,6 +2,7 @@
 
 Tests get their own emulator port and state folder (so a learner's running emulator is never
 touched) and no AWS configuration from the machine (so nothing can reach a real account).
+Tests marked `aws` run only with WORKSHOP_TEST_AWS=1, which also keeps the machine's AWS settings.
 """
 
 from __future__ import annotations
@@ -19,17 +20,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+REAL_AWS = os.environ.get("WORKSHOP_TEST_AWS") == "1"
+
 for _name in [n for n in os.environ if n.startswith(("AWS_", "WR_", "WORKSHOP_"))]:
-    del os.environ[_name]
-os.environ.update(
-    {
-        "WORKSHOP_STATE_DIR": _STATE,
-        "WORKSHOP_EMULATOR_PORT": str(_free_port()),
-        "AWS_CONFIG_FILE": os.path.join(_STATE, "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_STATE, "no-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-)
+    if not (REAL_AWS and _name.startswith("AWS_")):
+        del os.environ[_name]
+os.environ.update({"WORKSHOP_STATE_DIR": _STATE, "WORKSHOP_EMULATOR_PORT": str(_free_port())})
+if not REAL_AWS:
+    os.environ.update(
+        {
+            "AWS_CONFIG_FILE": os.path.join(_STATE, "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_STATE, "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    import pytest
+
+    if REAL_AWS:
+        return
+    skip = pytest.mark.skip(reason="needs a real AWS account: set WORKSHOP_TEST_AWS=1")
+    for item in items:
+        if "aws" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
