@@ -1,0 +1,268 @@
+"""personalize-runtime: get_recommendations and get_personalized_ranking on ACTIVE campaigns.
+
+A user's history = training history + the events put since training (user-personalization and
+ranking campaigns only: SIMS, popularity and trending ignore events until retrained). Unknown
+users get popular items; unknown items for related-items recipes get popular items. Scores:
+softmax over the catalogue for user-personalization, over the input list for ranking; none for
+the other recipes. Exploration (explorationWeight) is stored but not applied: answers stay
+deterministic (an emulator choice).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import numpy as np
+
+from . import recipes
+from .filters import FilterContext, allowed_items, parse_values
+from .models.base import top_n
+from .models.user_personalization import softmax
+from .training import Trained
+from .validation import ApiError, check_arn, check_length, check_max_items, invalid
+
+_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _not_found(value: str) -> ApiError:
+    return ApiError("ResourceNotFoundException", f"Could not find resource with ARN {value}.", 404)
+
+
+class Runtime:
+    def __init__(self, control) -> None:
+        self.control = control
+        self._tables: dict[tuple, Any] = {}
+
+    # ---------------------------------------------------------------- lookups
+    def _campaign(self, body: dict):
+        if body.get("recommenderArn") is not None:
+            check_arn(body["recommenderArn"], "recommenderArn")
+            raise _not_found(body["recommenderArn"])
+        value = body.get("campaignArn")
+        if value is None:
+            raise invalid("Specify a campaignArn or a recommenderArn.")
+        check_arn(value, "campaignArn")
+        campaign = self.control.store.get(value, "campaign")
+        if campaign is None or not campaign.active:
+            raise _not_found(value)
+        self.control.settle_campaign(campaign)
+        version = campaign.state["version"]
+        if campaign.fields["solutionVersionArn"].endswith("/$LATEST"):
+            version = self.control._serving_version(
+                campaign.fields["solutionVersionArn"], campaign.fields["campaignConfig"] or {}
+            )
+        return campaign, version.state["trained"]
+
+    def _history(self, campaign, trained: Trained, user: str) -> np.ndarray:
+        known = trained.histories.get(user, np.array([], dtype=np.int32))
+        if recipes.CATEGORY[trained.recipe] not in ("USER_PERSONALIZATION", "PERSONALIZED_RANKING"):
+            return known
+        live = self.control.live_events(campaign.state["group"])
+        index = trained.model.item_index
+        recent = [index[i] for i, _ in live.since(user, trained.event_sequence) if i in index]
+        if not recent:
+            return known
+        return np.concatenate([known, np.asarray(recent, dtype=np.int32)])
+
+    def _items_frame(self, group: str):
+        dataset = self.control.dataset_of(group, "ITEMS")
+        return dataset, (dataset.state["data"] if dataset is not None else None)
+
+    def _item_table(self, group: str, item_ids) -> tuple[dict[str, dict], Any]:
+        """{item id: metadata row} for the group's Items dataset, cached per data version."""
+        dataset, data = self._items_frame(group)
+        if data is None:
+            return {}, None
+        key = (dataset.arn, data.version)
+        if key not in self._tables:
+            frame = data.frame()
+            rows = {}
+            for record in frame.to_dict("records"):
+                rows[str(record["ITEM_ID"])] = record
+            self._tables = {key: (rows, data.schema)}
+        return self._tables[key]
+
+    # ---------------------------------------------------------------- filters
+    def _filter(self, body: dict, campaign, trained: Trained, user: str | None, item: str | None):
+        value = body.get("filterArn")
+        raw_values = body.get("filterValues") or {}
+        check_max_items(raw_values, "filterValues", 25)
+        for key, v in raw_values.items():
+            if not _KEY.match(key) or len(key) > 50:
+                raise invalid(f"Invalid filterValues key {key}: use [A-Za-z0-9_]+, 50 at most.")
+            check_length(v, f"filterValues.{key}", 1000, 0)
+        if value is None:
+            return None
+        check_arn(value, "filterArn")
+        resource = self.control.store.get(value, "filter")
+        if resource is None:
+            raise _not_found(value)
+        group = campaign.state["group"]
+        if resource.fields["datasetGroupArn"] != group:
+            raise invalid(f"Filter {value} belongs to another dataset group than the campaign.")
+        if not resource.active:
+            raise invalid(f"Filter {value} is not ACTIVE (status: {resource.status}).")
+        rows, schema = self._item_table(group, trained.model.item_ids)
+        item_ids = [str(i) for i in trained.model.item_ids]
+
+        def item_field(name: str) -> list[Any]:
+            field = schema.field(name) if schema is not None else None
+            out = []
+            for i in item_ids:
+                v = rows.get(i, {}).get(name)
+                if field is not None and field.categorical and isinstance(v, str):
+                    v = v.split("|")
+                out.append(v)
+            return out
+
+        ctx = FilterContext(
+            item_ids=item_ids,
+            item_field=item_field,
+            user_events=self._user_events(campaign, trained, user) if user else {},
+            user=self._user_row(group, user) if user else {},
+            current_item=rows.get(item, {}) if item else {},
+        )
+        return allowed_items(resource.state["filter"], ctx, parse_values(raw_values))
+
+    def _user_events(self, campaign, trained: Trained, user: str) -> dict[str, list[str]]:
+        if not trained.user_events and trained.interactions is not None:
+            frame = trained.interactions
+            types = (
+                frame["EVENT_TYPE"].fillna("").str.lower() if "EVENT_TYPE" in frame.columns else ""
+            )
+            grouped = frame.assign(_T=types).groupby("USER_ID", sort=False)
+            trained.user_events = {
+                str(u): list(zip(g["ITEM_ID"].astype(str), g["_T"], strict=True))
+                for u, g in grouped
+            }
+        events = list(trained.user_events.get(user, []))
+        live = self.control.live_events(campaign.state["group"])
+        events += [(i, t.lower()) for i, t in live.since(user, trained.event_sequence)]
+        out: dict[str, list[str]] = {}
+        for item, kind in events:
+            out.setdefault(kind, []).append(item)
+        return {k: v[-100:] for k, v in out.items()}
+
+    def _user_row(self, group: str, user: str) -> dict[str, Any]:
+        dataset = self.control.dataset_of(group, "USERS")
+        if dataset is None:
+            return {}
+        frame = dataset.state["data"].frame()
+        match = frame[frame["USER_ID"].astype(str) == user]
+        return match.iloc[-1].to_dict() if len(match) else {}
+
+    # ---------------------------------------------------------------- metadata
+    def _metadata(self, body: dict, campaign, trained: Trained, limit: int) -> list[str] | None:
+        columns = body.get("metadataColumns")
+        if not columns:
+            return None
+        config = campaign.fields.get("campaignConfig") or {}
+        if not config.get("enableMetadataWithRecommendations"):
+            raise invalid(
+                "metadataColumns needs a campaign created with campaignConfig "
+                "enableMetadataWithRecommendations=true."
+            )
+        unknown = set(columns) - {"ITEMS"}
+        if unknown:
+            raise invalid(f"metadataColumns supports the ITEMS dataset only, not {unknown}.")
+        names = columns["ITEMS"]
+        check_max_items(names, "metadataColumns.ITEMS", 10)
+        if limit > 50:
+            raise invalid("numResults can be at most 50 when metadataColumns is given.")
+        _rows, schema = self._item_table(campaign.state["group"], trained.model.item_ids)
+        missing = [n for n in names if schema is None or schema.field(n) is None]
+        if missing:
+            raise invalid(f"metadataColumns {missing} are not columns of the Items dataset.")
+        return names
+
+    def _attach_metadata(self, entries: list[dict], campaign, trained, names) -> None:
+        rows, _ = self._item_table(campaign.state["group"], trained.model.item_ids)
+        for entry in entries:
+            row = rows.get(entry["itemId"], {})
+            entry["metadata"] = {n: "" if row.get(n) is None else str(row.get(n)) for n in names}
+
+    # ---------------------------------------------------------------- operations
+    def get_recommendations(self, body: dict) -> dict:
+        campaign, trained = self._campaign(body)
+        n = body.get("numResults", 25)
+        if not isinstance(n, int) or not 0 <= n <= 500:
+            raise invalid("numResults must be between 0 and 500.")
+        check_max_items(body.get("context"), "context", 150)
+        check_max_items(body.get("promotions"), "promotions", 1)
+        user, item = body.get("userId"), body.get("itemId")
+        check_length(user, "userId", 256)
+        check_length(item, "itemId", 256)
+        category = recipes.CATEGORY[trained.recipe]
+        model = trained.model
+        if category == "PERSONALIZED_RANKING":
+            raise invalid(
+                "This campaign uses a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking."
+            )
+        if category == "USER_PERSONALIZATION" and not user:
+            raise invalid("userId is required for a campaign with a USER_PERSONALIZATION recipe.")
+        if category == "RELATED_ITEMS" and not item:
+            raise invalid("itemId is required for a campaign with a RELATED_ITEMS recipe.")
+        names = self._metadata(body, campaign, trained, n)
+        if category == "RELATED_ITEMS":
+            code = model.item_index.get(item)
+            scores = model.related(code) if code is not None else model.popularity.copy()
+        else:
+            history = self._history(campaign, trained, user) if user else np.array([], int)
+            scores = model.scores(history)
+        allowed = self._filter(body, campaign, trained, user, item)
+        banned = None
+        if allowed is not None:
+            ids = model.item_ids
+            banned = np.array([str(i) not in allowed for i in ids], dtype=bool)
+            banned = np.flatnonzero(banned)
+        chosen = top_n(scores, n, banned)
+        probabilities = softmax(scores) if trained.recipe in recipes.SCORED else None
+        entries = []
+        for code in chosen:
+            entry: dict[str, Any] = {"itemId": str(model.item_ids[code])}
+            if probabilities is not None:
+                entry["score"] = round(float(probabilities[code]), 7)
+            entries.append(entry)
+        if names:
+            self._attach_metadata(entries, campaign, trained, names)
+        return {"itemList": entries, "recommendationId": _recommendation_id()}
+
+    def get_personalized_ranking(self, body: dict) -> dict:
+        campaign, trained = self._campaign(body)
+        user = body.get("userId")
+        if not user:
+            raise invalid("userId is required.")
+        check_length(user, "userId", 256)
+        inputs = body.get("inputList")
+        if not isinstance(inputs, list) or not inputs:
+            raise invalid("inputList is required.")
+        check_max_items(inputs, "inputList", 500)
+        if recipes.CATEGORY[trained.recipe] != "PERSONALIZED_RANKING":
+            raise invalid(
+                "GetPersonalizedRanking needs a campaign with a PERSONALIZED_RANKING recipe."
+            )
+        names = self._metadata(body, campaign, trained, min(len(inputs), 51))
+        model = trained.model
+        allowed = self._filter(body, campaign, trained, user, None)
+        candidates = [i for i in dict.fromkeys(inputs) if allowed is None or i in allowed]
+        known = [i for i in candidates if i in model.item_index]
+        unknown = [i for i in candidates if i not in model.item_index]
+        scores = model.scores(self._history(campaign, trained, user))
+        codes = np.array([model.item_index[i] for i in known], dtype=np.int64)
+        entries: list[dict[str, Any]] = []
+        if len(codes):
+            raw = scores[codes]
+            raw = np.where(np.isfinite(raw), raw, np.nanmin(scores[np.isfinite(scores)]) - 1)
+            probabilities = softmax(raw)
+            for k in np.lexsort((np.arange(len(codes)), -probabilities)):
+                entries.append({"itemId": known[k], "score": round(float(probabilities[k]), 7)})
+        entries += [{"itemId": i} for i in unknown]
+        if names:
+            self._attach_metadata(entries, campaign, trained, names)
+        return {"personalizedRanking": entries, "recommendationId": _recommendation_id()}
+
+
+def _recommendation_id() -> str:
+    return "RID-" + str(uuid.uuid4())[: 36 - 4]

@@ -1,0 +1,92 @@
+"""A solution version's training job: select events, check the minimums, measure, fit.
+
+Runs in the store's background pool. It trains the recipe's model twice: on the training users
+of the metrics split (get_solution_metrics, Personalize's protocol) and on all users (the model
+campaigns and batch jobs serve); the hyperparameters searched in the first fit are reused by the
+second. trainingMode=UPDATE reuses the previous ACTIVE version's hyperparameters without a search.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import recipes
+from .metrics import evaluate, holdout_split
+from .models import Model, new_model
+from .models.base import build, select_events
+
+MIN_INTERACTIONS = 1000
+MIN_USERS = 25
+
+
+class TrainingFailure(Exception):
+    """The data does not meet a minimum: CREATE FAILED with this failureReason."""
+
+
+@dataclass
+class Trained:
+    """What a solution version serves: the model and the users' training histories."""
+
+    recipe: str
+    model: Model
+    histories: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    tuned: dict[str, Any]
+    item_metadata: Any = None
+    seconds: float = 0.0
+    event_sequence: int = 0  # live events up to this number are in the training data
+    interactions: Any = None  # the training snapshot (filters on Interactions read it)
+    user_events: dict[str, Any] = field(default_factory=dict)  # built lazily by filters
+
+
+def train(
+    recipe: str,
+    interactions,
+    items_frame,
+    solution: dict[str, Any],
+    previous: Trained | None = None,
+) -> Trained:
+    """Train `recipe` on the group's data (pandas frames) for a solution's configuration."""
+    started = time.time()
+    config = solution.get("solutionConfig") or {}
+    frame = select_events(interactions, solution.get("eventType"), config)
+    if len(frame) < MIN_INTERACTIONS:
+        kind = solution.get("eventType") or "all event types"
+        raise TrainingFailure(
+            f"Dataset has fewer than {MIN_INTERACTIONS} interactions after filtering by event "
+            f"type: {kind} ({len(frame)} found)."
+        )
+    per_user = frame["USER_ID"].value_counts()
+    if int((per_user >= 2).sum()) < MIN_USERS:
+        raise TrainingFailure(
+            "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."
+        )
+    data = build(frame, items_frame)
+    params = dict(config.get("algorithmHyperParameters") or {})
+    hpo = bool(solution.get("performHPO"))
+    if previous is not None:
+        params = {**previous.tuned, **params}
+        hpo = False
+    family = recipes.TRAINED[recipe]
+
+    split = holdout_split(data)
+    measured = new_model(family)
+    measured.fit(split.train, params, hpo=hpo)
+    catalogue = data.n_items + len(data.extra_items)
+    metrics = evaluate(measured, split, catalogue)
+
+    model = new_model(family)
+    model.fit(data, {**params, **measured.params}, hpo=False)
+    return Trained(
+        recipe=recipe,
+        model=model,
+        histories=data.histories(),
+        metrics=metrics,
+        tuned={k: str(v) for k, v in measured.params.items()},
+        item_metadata=items_frame,
+        seconds=time.time() - started,
+    )
