@@ -1,0 +1,29 @@
+"""What a running statement can reach: the catalog, S3, the query's ids and its result location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Catalog
+from .s3files import ObjectCache
+from .tables import TableReader
+
+
+@dataclass
+class StatementContext:
+    sql: str
+    query_id: str
+    database: str  # QueryExecutionContext.Database, "default" when not given
+    output_dir: str  # s3://bucket/prefix (no trailing slash)
+    catalog: Catalog
+    objects: ObjectCache
+    reader: TableReader
+    s3: Any
+    scanned_bytes: int = 0
+    manifest: list[str] = field(default_factory=list)  # files written (CTAS, INSERT, UNLOAD)
+    connection: Any = None  # the DuckDB connection running now (for StopQueryExecution)
+
+    def put(self, uri: str, body: bytes, content_type: str = "binary/octet-stream") -> None:
+        bucket, _, key = uri[5:].partition("/")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
