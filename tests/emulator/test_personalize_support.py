@@ -124,7 +124,7 @@ def trained_version(personalize, group: str, recipe: str, **solution_args) -> tu
         lambda: personalize.describe_solution_version(solutionVersionArn=version),
         "solutionVersion",
     )
-    assert status["status"] == "ACTIVE", status
+    assert status["status"] == "ACTIVE", status.get("failureReason")
     return solution, version
 
 

@@ -34,6 +34,7 @@ class Runtime:
     def __init__(self, control) -> None:
         self.control = control
         self._tables: dict[tuple, Any] = {}
+        self.batch_versions: dict[str, Any] = {}  # batch jobs call in with a version, no campaign
 
     # ---------------------------------------------------------------- lookups
     def _campaign(self, body: dict):
@@ -43,6 +44,10 @@ class Runtime:
         value = body.get("campaignArn")
         if value is None:
             raise invalid("Specify a campaignArn or a recommenderArn.")
+        if value in self.batch_versions:
+            version = self.batch_versions[value]
+            group = version.fields["datasetGroupArn"]
+            return _BatchCampaign(group), version.state["trained"]
         check_arn(value, "campaignArn")
         campaign = self.control.store.get(value, "campaign")
         if campaign is None or not campaign.active:
@@ -266,3 +271,11 @@ class Runtime:
 
 def _recommendation_id() -> str:
     return "RID-" + str(uuid.uuid4())[: 36 - 4]
+
+
+class _BatchCampaign:
+    """The parts of a campaign the runtime reads, for a batch job serving a version directly."""
+
+    def __init__(self, group: str) -> None:
+        self.state = {"group": group}
+        self.fields: dict[str, Any] = {"campaignConfig": None}

@@ -38,19 +38,21 @@ class PersonalizeProvider(Provider):
     def parts(self):
         """(control plane, runtime, events), built on first use to keep start-up fast."""
         if self._parts is None:
+            from ..personalize.batch import BatchOps
             from ..personalize.control import ControlPlane
             from ..personalize.events import Events
             from ..personalize.runtime import Runtime
             from ..personalize.solutions import SolutionOps
             from ..personalize.store import Store
 
-            class Control(SolutionOps, ControlPlane):
+            class Control(SolutionOps, BatchOps, ControlPlane):
                 def __init__(self, store, app):
                     ControlPlane.__init__(self, store, app)
                     self.live = {}
 
             control = Control(Store(), self.app)
-            self._parts = (control, Runtime(control), Events(control))
+            control.runtime = Runtime(control)
+            self._parts = (control, control.runtime, Events(control))
         return self._parts
 
     @property

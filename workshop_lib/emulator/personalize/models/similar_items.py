@@ -22,6 +22,7 @@ METADATA_WEIGHT = 0.3
 
 def metadata_features(frame, item_ids: np.ndarray):
     """Row-normalised sparse features per item (rows follow item_ids), or None."""
+    from pandas.api.types import is_numeric_dtype
     from scipy import sparse
 
     if frame is None or not len(frame):
@@ -35,7 +36,7 @@ def metadata_features(frame, item_ids: np.ndarray):
         if column in ("ITEM_ID", "CREATION_TIMESTAMP"):
             continue
         values = frame[column]
-        if values.dtype == object:
+        if not is_numeric_dtype(values):
             tokens = values.fillna("").astype(str).str.split("|")
             vocab: dict[str, int] = {}
             rows, cols = [], []
