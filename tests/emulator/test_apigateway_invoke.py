@@ -187,6 +187,29 @@ def test_http_api_plain_returns_binary_bodies_and_errors(http_api):
     assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
 
 
+def test_http_api_with_payload_format_1_0(echo, emulator):
+    client = boto3.client("apigatewayv2", endpoint_url=emulator.url, region_name="us-east-1")
+    api_id = client.create_api(Name=unique("http-v1"), ProtocolType="HTTP")["ApiId"]
+    integration = client.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function_arn(echo),
+        PayloadFormatVersion="1.0",
+    )["IntegrationId"]
+    client.create_route(
+        ApiId=api_id, RouteKey="GET /v1/{name}", Target=f"integrations/{integration}"
+    )
+    client.create_stage(ApiId=api_id, StageName="$default")
+    allow(echo, api_id, "/*/GET/v1/{name}")
+    status, headers, body = call(f"{emulator.url}/_aws/execute-api/{api_id}/v1/ada?x=1&x=2")
+    event = json.loads(body)
+    assert status == 201 and headers.get_all("X-Multi") == ["a", "b"]
+    assert event["version"] == "1.0" and event["resource"] == "GET /v1/{name}"
+    assert event["pathParameters"] == {"name": "ada"}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"]}
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+
+
 def test_quick_create_needs_the_permission_like_aws(echo, emulator):
     client = boto3.client("apigatewayv2", endpoint_url=emulator.url, region_name="us-east-1")
     api = client.create_api(Name=unique("quick"), ProtocolType="HTTP", Target=function_arn(echo))

@@ -285,6 +285,13 @@ def test_init_errors_exits_and_bad_payloads_answer_as_aws(aws_env):
     assert err.value.response["Error"]["Code"] == "ValidationException"
 
 
+def test_responses_over_6_mb_are_a_function_error(aws_env):
+    name = deploy("def handler(event, context):\n    return 'x' * 7_000_000\n")
+    response, error = invoke(name)
+    assert response["FunctionError"] == "Unhandled"
+    assert error["errorType"] == "Function.ResponseSizeTooLarge"
+
+
 def test_reset_stops_the_workers(emulator):
     pid = _deploy_and_get_worker_pid(emulator.url)
     assert psutil.pid_exists(pid)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..app import EmulatorApp
 
 LOG_TAIL_BYTES = 4096
+MAX_RESPONSE_BYTES = 6291556  # what Lambda's error message names for synchronous responses
 
 
 class InvokeError(Exception):
@@ -99,7 +100,8 @@ class LambdaInvoker:
 
     def _code_dir(self, function: Any) -> Path:
         """The function's zip, unzipped once per code version (Lambda's /var/task)."""
-        digest = hashlib.sha256(function.code_bytes).hexdigest()[:24]
+        # moto's CodeSha256 names the code version; hashing the zip again per call would be slow
+        digest = hashlib.sha256(function.code_sha_256.encode()).hexdigest()[:24]
         with self._code_lock:
             if self._code_root is None:
                 self._code_root = Path(tempfile.mkdtemp(prefix="workshop-lambda-"))
@@ -206,7 +208,15 @@ class LambdaInvoker:
         self, function: Any, outcome: Outcome, request_id: str
     ) -> tuple[bytes, str | None]:
         if outcome.status == "ok":
-            return (outcome.payload or "null").encode(), None
+            payload = (outcome.payload or "null").encode()
+            if len(payload) <= MAX_RESPONSE_BYTES:
+                return payload, None
+            error = {
+                "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                f"({MAX_RESPONSE_BYTES} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            return json.dumps(error).encode(), "Unhandled"
         if outcome.status == "timeout":
             error = {
                 "errorType": "Sandbox.Timedout",

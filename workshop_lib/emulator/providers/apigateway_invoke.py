@@ -77,6 +77,11 @@ def _headers(environ: dict) -> list[tuple[str, str]]:
         else:
             continue
         pairs.append((name, value))
+    pairs += [  # what API Gateway's front end adds
+        ("X-Forwarded-For", environ.get("REMOTE_ADDR", "127.0.0.1")),
+        ("X-Forwarded-Port", str(environ.get("SERVER_PORT", ""))),
+        ("X-Forwarded-Proto", environ.get("wsgi.url_scheme", "http")),
+    ]
     return pairs
 
 
@@ -222,7 +227,10 @@ class ApiGatewayInvokeProvider(Provider):
 
     def create_api(self, request: AwsRequest) -> Response:
         """CreateApi through moto, plus quick create: integration, route and $default stage."""
-        params = request.json()
+        try:
+            params = request.json()
+        except ValueError:
+            params = {}  # moto answers the malformed request
         response = self.app.moto.response(request)
         target = params.get("target")
         if response.status_code < 300 and target and params.get("protocolType") == "HTTP":
@@ -232,7 +240,10 @@ class ApiGatewayInvokeProvider(Provider):
 
     def create_rest_api(self, request: AwsRequest) -> Response:
         """CreateRestApi through moto, keeping the binaryMediaTypes that moto drops."""
-        types = request.json().get("binaryMediaTypes")
+        try:
+            types = request.json().get("binaryMediaTypes")
+        except (ValueError, AttributeError):
+            types = None
         response = self.app.moto.response(request)
         if response.status_code < 300 and types:
             answer = json.loads(response.get_data())
