@@ -245,7 +245,7 @@ def _table(name: str, ctx: StatementContext) -> Table:
 
 def describe(tree: exp.Describe, ctx: StatementContext) -> ResultSet:
     node = tree.this
-    table = ctx.catalog.table((node.db or ctx.database).lower(), node.name.lower())
+    table = ctx.catalog.table(_unquote(node.db or ctx.database), _unquote(node.name))
     comment = "from deserializer" if "json" in table.serde.lower() else ""
     rows = [[c.name, c.type, c.comment or comment] for c in table.all_columns]
     if table.partition_keys:

@@ -65,6 +65,14 @@ def run(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext):
         raise failure(exc, ctx.sql) from None
 
 
+def execute(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext) -> None:
+    """Run a DuckDB statement that returns nothing (COPY), mapping errors to Athena's."""
+    try:
+        con.execute(duck_sql)
+    except duckdb.Error as exc:
+        raise failure(exc, ctx.sql) from None
+
+
 def _locate(sql: str, name: str) -> str:
     match = re.search(r"(?<![\w.])" + re.escape(name) + r"(?!\w)", sql, re.IGNORECASE)
     if not match:

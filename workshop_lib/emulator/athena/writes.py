@@ -95,15 +95,15 @@ def _write(
         )
     if kind == "csv":
         options += [f"DELIMITER '{delimiter}'", "HEADER false", "QUOTE ''", "NULLSTR '\\N'"]
-    count = query.run(con, f"SELECT count(*) FROM ({duck_sql})", ctx).fetchone()[0]
+    count = query.run(con, f"SELECT count(*) FROM ({duck_sql})", ctx).fetchall()[0][0]
     tmp = Path(tempfile.mkdtemp(prefix="athena-write-"))
     try:
         if partitioned_by:
             cols = ", ".join(types.quote(c) for c in partitioned_by)
             options += [f"PARTITION_BY ({cols})", f"FILENAME_PATTERN '{ctx.query_id}_{{i}}'"]
-            query.run(con, f"COPY ({duck_sql}) TO '{tmp}' ({', '.join(options)})", ctx)
+            query.execute(con, f"COPY ({duck_sql}) TO '{tmp}' ({', '.join(options)})", ctx)
         elif count:
-            query.run(
+            query.execute(
                 con,
                 f"COPY ({duck_sql}) TO '{tmp / (ctx.query_id + '_0' + ext)}' "
                 f"({', '.join(options)})",
