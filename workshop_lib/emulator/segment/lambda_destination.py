@@ -1,0 +1,217 @@
+"""The Amazon Personalize (and Amazon Lambda) destination: one Lambda Invoke per event.
+
+Segment calls the configured function synchronously with the processed event as payload (no
+`writeKey`), for track, identify, group, alias and page calls (not screen), optionally only for
+the track events listed in `events`. Deliveries run on a worker thread, off the Tracking API's
+request path, as on Segment; a failure (function error, timeout, throttling) is retried with
+backoff up to `maxAttempts`, and every event gets a delivery log entry (status, attempts, error)
+that the admin API lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+
+from .workspace import Destination, WorkspaceError
+
+log = logging.getLogger(__name__)
+SENT_TYPES = ("track", "identify", "group", "alias", "page")
+DEFAULT_REGION = "us-west-2"  # Segment's default for the Personalize destination
+DEFAULT_TIMEOUT_S = 5.0  # Segment waits 5 s for the function
+DEFAULT_MAX_ATTEMPTS = 3
+LOG_SIZE = 2000
+# Errors worth retrying (Segment retries these for hours); others are final
+RETRYABLE = {
+    "TooManyRequestsException", "ServiceException", "ResourceNotReadyException",
+    "EC2ThrottledException", "ResourceConflictException", "Throttling", "ThrottlingException",
+}  # fmt: skip
+
+
+def validate_settings(settings: dict) -> dict:
+    function = settings.get("function")
+    if not isinstance(function, str) or not function:
+        raise WorkspaceError("validation", "Lambda destination settings need `function`.", 400)
+    log_type = settings.get("logType", "None")
+    if log_type not in ("None", "Tail"):
+        raise WorkspaceError("validation", "`logType` must be 'None' or 'Tail'.", 400)
+    client_context = settings.get("clientContext")
+    if client_context is not None and not isinstance(client_context, dict):
+        raise WorkspaceError("validation", "`clientContext` must be an object.", 400)
+    events = settings.get("events", [])
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        raise WorkspaceError("validation", "`events` must be a list of track event names.", 400)
+    attempts = settings.get("maxAttempts", DEFAULT_MAX_ATTEMPTS)
+    timeout = settings.get("timeoutSeconds", DEFAULT_TIMEOUT_S)
+    if not isinstance(attempts, int) or not 1 <= attempts <= 10:
+        raise WorkspaceError("validation", "`maxAttempts` must be 1-10.", 400)
+    if not isinstance(timeout, int | float) or not 0 < timeout <= 900:
+        raise WorkspaceError("validation", "`timeoutSeconds` must be in (0, 900].", 400)
+    return {
+        "function": function,
+        "region": settings.get("region") or DEFAULT_REGION,
+        "roleAddress": settings.get("roleAddress", ""),
+        "externalId": settings.get("externalId", ""),
+        "logType": log_type,
+        "clientContext": client_context,
+        "events": events,
+        "maxAttempts": attempts,
+        "timeoutSeconds": timeout,
+    }
+
+
+def payload_of(message: dict) -> bytes:
+    """The event as the function receives it: the processed message without writeKey."""
+    return json.dumps({k: v for k, v in message.items() if k != "writeKey"}).encode()
+
+
+class LambdaSink:
+    """Queue and worker thread delivering one destination's events to its function."""
+
+    def __init__(self, app, destination: Destination) -> None:
+        self.app = app
+        self.destination = destination
+        self._queue: queue.Queue = queue.Queue()
+        self._log: deque = deque(maxlen=LOG_SIZE)
+        self._log_lock = threading.Lock()
+        self._pending = 0  # queued + in flight, for "wait until delivered"
+        self._pending_lock = threading.Lock()
+        self._closed = False
+        self._client = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"segment-lambda-{destination.id}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def settings(self) -> dict:
+        return self.destination.settings
+
+    def wanted(self, message: dict) -> bool:
+        if message.get("type") not in SENT_TYPES:
+            return False
+        events = self.settings["events"]
+        return not (events and message["type"] == "track" and message.get("event") not in events)
+
+    def accept(self, messages: list[dict]) -> None:
+        wanted = [m for m in messages if self.wanted(m)]
+        with self._pending_lock:
+            self._pending += len(wanted)
+        for message in wanted:
+            self._queue.put(message)
+
+    def pending(self) -> int:
+        with self._pending_lock:
+            return self._pending
+
+    def deliveries(self, limit: int = 100) -> list[dict]:
+        """Newest first."""
+        with self._log_lock:
+            return list(self._log)[::-1][:limit]
+
+    def close(self) -> None:
+        self._closed = True
+        self._queue.put(None)
+
+    def _lambda(self):
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            timeout = self.settings["timeoutSeconds"]
+            self._client = boto3.client(
+                "lambda",
+                endpoint_url=self.app.base_url,
+                region_name=self.settings["region"],
+                aws_access_key_id="segment",
+                aws_secret_access_key="segment",
+                config=Config(retries={"max_attempts": 1}, read_timeout=timeout),
+            )
+        return self._client
+
+    def _run(self) -> None:
+        while True:
+            message = self._queue.get()
+            if message is None or self._closed:
+                return
+            try:
+                self._deliver(message)
+            except Exception:  # a bug here must not stop later deliveries
+                log.exception("Lambda destination %s failed", self.destination.id)
+            finally:
+                with self._pending_lock:
+                    self._pending -= 1
+
+    def _invoke_once(self, message: dict) -> tuple[str, dict]:
+        """('delivered'|'retry'|'failed', details) for one attempt."""
+        from botocore.exceptions import ClientError, ReadTimeoutError
+
+        settings = self.settings
+        kwargs = {
+            "FunctionName": settings["function"],
+            "InvocationType": "RequestResponse",
+            "Payload": payload_of(message),
+            "LogType": settings["logType"],
+        }
+        if settings["clientContext"]:
+            context = json.dumps({"custom": settings["clientContext"]}).encode()
+            kwargs["ClientContext"] = base64.b64encode(context).decode()
+        try:
+            reply = self._lambda().invoke(**kwargs)
+        except ReadTimeoutError:
+            return "retry", {"error": "Operation timedout", "statusCode": None}
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            detail = {"error": f"{code}: {exc.response['Error'].get('Message', '')}"}
+            detail["statusCode"] = status
+            retry = code in RETRYABLE or status >= 500
+            return ("retry" if retry else "failed"), detail
+        body = reply["Payload"].read().decode("utf-8", "replace")
+        detail = {"statusCode": reply["StatusCode"], "response": body[:4096]}
+        if reply.get("LogResult"):
+            detail["logResult"] = reply["LogResult"]
+        if reply.get("FunctionError"):
+            detail["error"] = f"Execution Error: {body[:1000]}"
+            detail["functionError"] = reply["FunctionError"]
+            return "retry", detail
+        return "delivered", detail
+
+    def _deliver(self, message: dict) -> None:
+        attempts = self.settings["maxAttempts"]
+        started = datetime.now(UTC)
+        for attempt in range(1, attempts + 1):
+            outcome, detail = self._invoke_once(message)
+            if outcome != "retry" or attempt == attempts:
+                break
+            time.sleep(min(0.25 * 2 ** (attempt - 1), 4.0))  # Segment backs off too (for hours)
+        status = "delivered" if outcome == "delivered" else "failed"
+        entry = {
+            "messageId": message.get("messageId"),
+            "type": message.get("type"),
+            "event": message.get("event"),
+            "userId": message.get("userId"),
+            "status": status,
+            "attempts": attempt,
+            "startedAt": started.isoformat(timespec="milliseconds"),
+            "finishedAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "error": detail.get("error"),
+            **{k: v for k, v in detail.items() if k != "error"},
+        }
+        with self._log_lock:
+            self._log.append(entry)
+
+    def status(self) -> dict:
+        with self._log_lock:
+            log_entries = list(self._log)
+        return {
+            "pendingEvents": self.pending(),
+            "delivered": sum(e["status"] == "delivered" for e in log_entries),
+            "failed": sum(e["status"] == "failed" for e in log_entries),
+        }
