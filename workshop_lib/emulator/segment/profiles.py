@@ -92,10 +92,15 @@ class ProfileStore:
 
     def _apply_one(self, profiles, index, source_id, message, ids) -> None:
         received = message["receivedAt"]
+        user_id = dict(ids).get("user_id")
         matches = []
         for key in ids:
-            if key in index and index[key] not in matches:
-                matches.append(index[key])
+            owner = index.get(key)
+            if owner is None or owner in matches:
+                continue
+            if user_id and profiles[owner].user_ids() - {user_id}:
+                continue  # another person's profile: never two user_ids on one profile
+            matches.append(owner)
         if not matches:
             profile = Profile("use_" + random_token(27), received, received, message["messageId"])
             profiles[profile.segment_id] = profile
@@ -103,12 +108,8 @@ class ProfileStore:
             profile = profiles[matches[0]]
             for other_id in matches[1:]:
                 other = profiles[other_id]
-                if (
-                    profile.user_ids()
-                    and other.user_ids()
-                    and profile.user_ids() != other.user_ids()
-                ):
-                    continue  # never two user_ids on one profile
+                if profile.user_ids() and other.user_ids() - profile.user_ids():
+                    continue
                 self._merge(profiles, index, profile, other)
         known = profile.ids()
         for id_type, value in ids:
