@@ -164,7 +164,9 @@ def create_table(tree: exp.Create, ctx: StatementContext) -> ResultSet:
 
 def drop(tree: exp.Drop, ctx: StatementContext) -> ResultSet:
     kind = (tree.args.get("kind") or "").upper()
-    target = tree.this if tree.this is not None else tree.expressions[0]
+    target = tree.this if tree.this is not None else (tree.args.get("tables") or [None])[0]
+    if target is None:
+        raise QueryFailed("line 1:1: DROP needs a name")
     glue = ctx.catalog.glue
     if kind in ("DATABASE", "SCHEMA"):
         name = (target.db or target.name).lower()
@@ -183,7 +185,7 @@ def drop(tree: exp.Drop, ctx: StatementContext) -> ResultSet:
         glue.delete_database(Name=name)
         return ResultSet()
     if kind == "TABLE":
-        db, name = (target.db or ctx.database).lower(), target.name.lower()
+        db, name = _unquote(target.db or ctx.database), _unquote(target.name)
         if ctx.catalog.find_table(db, name) is None if ctx.catalog.database_exists(db) else True:
             if tree.args.get("exists"):
                 return ResultSet()

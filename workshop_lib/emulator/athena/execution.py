@@ -8,6 +8,7 @@ cores), and writes its result files to the output location when it ends.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from .results import ResultSet, csv_bytes, tsv_bytes
 from .s3files import ObjectCache
 from .tables import TableReader
 
+log = logging.getLogger(__name__)
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
@@ -48,6 +50,11 @@ def classify(tree: exp.Expression) -> tuple[str, str]:
         if tree.args.get("expression") is not None:
             return "DDL", "CREATE_TABLE_AS_SELECT"
         return "DDL", "CREATE_TABLE"
+    if isinstance(tree, exp.Alter):
+        return (
+            "DDL",
+            "ALTER_TABLE_ADD_PARTITION" if " ADD " in tree.sql().upper() else "ALTER_TABLE",
+        )
     if isinstance(tree, exp.Drop):
         kind = (tree.args.get("kind") or "TABLE").upper()
         return "DDL", "DROP_DATABASE" if kind in ("DATABASE", "SCHEMA") else "DROP_TABLE"
@@ -207,6 +214,7 @@ class Engine:
                     execution.error = failed
                     self._finish(execution, "FAILED", str(failed))
             except Exception as exc:  # an emulator bug: FAILED with the reason, never a hang
+                log.exception("Athena query %s failed inside the emulator", execution.query_id)
                 execution.error = QueryFailed(f"GENERIC_INTERNAL_ERROR: {exc}", 1, 1000)
                 self._finish(execution, "FAILED", str(execution.error))
             finally:
@@ -239,6 +247,8 @@ class Engine:
             if kind == "TABLE":
                 return ddl.create_table(tree, ctx)
             raise QueryFailed(f"NOT_SUPPORTED: CREATE {kind} is not supported by the emulator")
+        if isinstance(tree, exp.Alter):
+            return ddl.alter_table(ctx.sql.strip()[len("ALTER") :], ctx)
         if isinstance(tree, exp.Drop):
             return ddl.drop(tree, ctx)
         if isinstance(tree, exp.Describe):

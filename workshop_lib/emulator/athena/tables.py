@@ -181,7 +181,9 @@ class TableReader:
         skip = int(table.parameters.get("skip.header.line.count", "0") or 0)
         if table.serde == OPEN_CSV:
             delim = params.get("separatorChar", ",")
-            quote, escape, null = params.get("quoteChar", '"'), params.get("escapeChar", "\\"), ""
+            quote = params.get("quoteChar", '"')
+            # opencsv also reads a doubled quote as a quote; DuckDB takes one escape character
+            escape, null = params.get("escapeChar", quote), ""
         else:
             delim = params.get("field.delim", params.get("serialization.format", "\x01"))
             if delim == "1":  # serialization.format=1 means the default ^A delimiter
