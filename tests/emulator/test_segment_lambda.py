@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 from compute_helpers import deploy
 from segment_helpers import client, unique
@@ -104,3 +105,48 @@ def test_lambda_settings_are_checked(ws, source):
         {"sourceId": source["id"], "metadataSlug": "amazon-lambda", "settings": {"function": "g"}},
     )
     assert default["destination"]["settings"]["region"] == "us-west-2"  # Segment's default
+
+
+def segment_role(trust_principal: dict, external_id: str | None) -> str:
+    statement = {"Effect": "Allow", "Principal": trust_principal, "Action": "sts:AssumeRole"}
+    if external_id is not None:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    role = boto3.client("iam").create_role(
+        RoleName=unique("segment-role"), AssumeRolePolicyDocument=document
+    )
+    return role["Role"]["Arn"]
+
+
+SEGMENT = {"AWS": "arn:aws:iam::595280932656:role/customer-personalize-prod-destination-access"}
+
+
+@pytest.mark.parametrize(
+    ("principal", "trusted_id", "sent_id", "error"),
+    [
+        (SEGMENT, "wks-1", "wks-1", None),
+        ({"AWS": "arn:aws:iam::595280932656:root"}, None, "", None),
+        (SEGMENT, "wks-1", "other", "Accessdenied"),
+        ({"Service": "lambda.amazonaws.com"}, None, "wks-1", "Accessdenied"),
+        (None, None, "wks-1", "Invalid Credentials"),
+    ],
+)
+def test_segment_assumes_the_role_address_first(
+    ws, source, write_key, aws_env, principal, trusted_id, sent_id, error
+):
+    function = deploy(ECHO)
+    role = (
+        segment_role(principal, trusted_id)
+        if principal
+        else "arn:aws:iam::123456789012:role/" + unique("missing")
+    )
+    destination = ws.connect_personalize(
+        source["id"], function, "us-east-1", roleAddress=role, externalId=sent_id
+    )
+    client(write_key).track(user_id="u", event="E")
+    [delivery] = ws.wait_for_deliveries(destination["id"])["deliveries"]
+    if error is None:
+        assert delivery["status"] == "delivered", delivery["error"]
+    else:
+        assert delivery["status"] == "failed" and delivery["error"].startswith(error)
+        assert delivery["attempts"] == 1

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import deque
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from .workspace import Destination, WorkspaceError
 
@@ -27,6 +28,8 @@ DEFAULT_REGION = "us-west-2"  # Segment's default for the Personalize destinatio
 DEFAULT_TIMEOUT_S = 5.0  # Segment waits 5 s for the function
 DEFAULT_MAX_ATTEMPTS = 3
 LOG_SIZE = 2000
+SEGMENT_ACCOUNT = "595280932656"  # the AWS account Segment's destinations assume roles from
+ROLE_CHECK_SECONDS = 10.0
 # Errors worth retrying (Segment retries these for hours); others are final
 RETRYABLE = {
     "TooManyRequestsException", "ServiceException", "ResourceNotReadyException",
@@ -66,6 +69,35 @@ def validate_settings(settings: dict) -> dict:
     }
 
 
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def trust_problem(trust: dict, external_id: str) -> str | None:
+    """Why Segment could not assume a role with this trust policy (None if it can)."""
+    for statement in _listed(trust.get("Statement", [])):
+        actions = _listed(statement.get("Action", []))
+        principals = statement.get("Principal", {})
+        aws = _listed(principals.get("AWS", [])) if isinstance(principals, dict) else [principals]
+        if statement.get("Effect") != "Allow" or not {"sts:AssumeRole", "sts:*", "*"} & set(
+            actions
+        ):
+            continue
+        if not any(p == "*" or f":{SEGMENT_ACCOUNT}:" in p or p == SEGMENT_ACCOUNT for p in aws):
+            continue
+        wanted = [
+            value
+            for operator in ("StringEquals", "StringLike")
+            for value in _listed(
+                statement.get("Condition", {}).get(operator, {}).get("sts:ExternalId", [])
+            )
+        ]
+        if not wanted or external_id in wanted:
+            return None
+        return f"the trust policy wants external id {wanted}, the destination sends {external_id!r}"
+    return f"the trust policy does not let Segment's account {SEGMENT_ACCOUNT} assume the role"
+
+
 def payload_of(message: dict) -> bytes:
     """The event as the function receives it: the processed message without writeKey."""
     return json.dumps({k: v for k, v in message.items() if k != "writeKey"}).encode()
@@ -84,6 +116,7 @@ class LambdaSink:
         self._pending_lock = threading.Lock()
         self._closed = False
         self._client = None
+        self._role_checked: tuple[float, str | None] | None = None
         self._thread = threading.Thread(
             target=self._run, name=f"segment-lambda-{destination.id}", daemon=True
         )
@@ -114,6 +147,11 @@ class LambdaSink:
         """Newest first."""
         with self._log_lock:
             return list(self._log)[::-1][:limit]
+
+    def settings_changed(self) -> None:
+        """Forget the client and the role check made with the old settings."""
+        self._client = None
+        self._role_checked = None
 
     def close(self) -> None:
         self._closed = True
@@ -148,11 +186,37 @@ class LambdaSink:
                 with self._pending_lock:
                     self._pending -= 1
 
+    def _role_problem(self) -> str | None:
+        """Segment assumes `roleAddress` with `externalId` first; checked like STS would."""
+        role_arn = self.settings["roleAddress"]
+        if not role_arn:
+            return None  # the emulator does not insist on a role
+        now = time.monotonic()
+        if self._role_checked and now - self._role_checked[0] < ROLE_CHECK_SECONDS:
+            return self._role_checked[1]
+        problem = None
+        try:
+            role = self.app.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+        except Exception as exc:
+            problem = f"Invalid Credentials: cannot assume {role_arn} ({exc})"
+        else:
+            trust = role["AssumeRolePolicyDocument"]
+            if isinstance(trust, str):
+                trust = json.loads(unquote(trust))
+            why = trust_problem(trust, self.settings["externalId"])
+            if why or role["Arn"] != role_arn:
+                problem = f"Accessdenied: cannot assume {role_arn}: {why or 'wrong role ARN'}"
+        self._role_checked = (now, problem)
+        return problem
+
     def _invoke_once(self, message: dict) -> tuple[str, dict]:
         """('delivered'|'retry'|'failed', details) for one attempt."""
         from botocore.exceptions import ClientError, ReadTimeoutError
 
         settings = self.settings
+        problem = self._role_problem()
+        if problem:
+            return "failed", {"error": problem, "statusCode": None}
         kwargs = {
             "FunctionName": settings["function"],
             "InvocationType": "RequestResponse",

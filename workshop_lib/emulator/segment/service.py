@@ -83,7 +83,7 @@ class SegmentService:
             destination.settings = validate(merged)
             sink = self.sinks.get(destination.id)
             if isinstance(sink, LambdaSink):
-                sink._client = None  # region or timeout may have changed
+                sink.settings_changed()
         return destination
 
     def remove_destination(self, destination_id: str) -> None:
