@@ -143,3 +143,21 @@ def test_bucket_with_path_as_in_segments_ui(ws, source, write_key, bucket):
     client(write_key).track(user_id="u", event="E")
     [key] = ws.flush(source["id"])
     assert key.startswith(f"segment-logs/test/segment-logs/{source['id']}/")
+
+
+def test_the_committed_sample_is_staged_in_segments_layout(bucket):
+    from workshop_lib.datagen.staging import stage_catalogue, stage_sample
+    from workshop_lib.paths import SAMPLE_DATA_DIR
+
+    keys = stage_sample(bucket, prefix="history/")
+    files = sorted(SAMPLE_DATA_DIR.glob("segment-logs/**/*.gz"))
+    assert len(keys) == len(files) and objects(bucket, "history/") == sorted(keys)
+    assert all(k.startswith("history/segment-logs/") for k in keys)
+    first = lines(bucket, keys[0])
+    assert first == [json.loads(x) for x in gzip.decompress(files[0].read_bytes()).splitlines()]
+    uri = stage_catalogue(bucket, "catalogue/products.csv")
+    assert uri == f"s3://{bucket}/catalogue/products.csv"
+    body = boto3.client("s3").get_object(Bucket=bucket, Key="catalogue/products.csv")["Body"]
+    assert body.read().startswith(b"ITEM_ID,NAME,")
+    with pytest.raises(FileNotFoundError):
+        stage_sample(bucket, root=SAMPLE_DATA_DIR / "nothing-here")
