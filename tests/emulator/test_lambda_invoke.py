@@ -214,7 +214,7 @@ def test_every_invocation_writes_start_output_end_and_report_to_cloudwatch(aws_e
     ids = [invoke(name, {"n": n})[0]["ResponseMetadata"]["RequestId"] for n in (1, 2)]
     messages = log_messages(f"/aws/lambda/{name}", f"REPORT RequestId: {ids[1]}")
     first, second = (messages.index(f"START RequestId: {i} Version: $LATEST") for i in ids)
-    assert messages[0].startswith("INIT_START Runtime Version: python3.12")
+    assert messages[0].startswith("INIT_START Runtime Version: python:3.12")
     assert messages[1] == "loading"
     assert messages[first + 1] == "hello 1"
     assert messages[first + 2].startswith("[INFO]\t") and messages[first + 2].endswith(

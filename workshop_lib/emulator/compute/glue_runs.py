@@ -225,7 +225,7 @@ class GlueRunner:
             argv += [key if key.startswith("--") else f"--{key}", value]
         env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "HOME": str(workdir),
+            "HOME": str(workdir),  # no ~/.aws of the host: the job sees only the emulator
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(SHIM_DIR),
             "GLUE_VERSION": str(run.glue_version or ""),

@@ -130,6 +130,9 @@ class LambdaInvoker:
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
             "PYTHONUNBUFFERED": "1",
+            # Lambda has no ~/.aws files: the host's profiles must not leak into the function.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "LAMBDA_TASK_ROOT": str(code_dir),
             "LAMBDA_RUNTIME_DIR": str(RUNTIME_SCRIPT.parent),
             "_HANDLER": function.handler or "",
@@ -239,7 +242,8 @@ class LambdaInvoker:
         """START, the function's output, END and REPORT, as Lambda writes them."""
         lines = []
         if cold:
-            lines.append(f"INIT_START Runtime Version: {function.run_time}.local")
+            version = function.run_time.replace("python", "python:", 1)
+            lines.append(f"INIT_START Runtime Version: {version}.local")
             lines.append(worker.init_output.decode(errors="replace").rstrip("\n"))
         lines.append(f"START RequestId: {request_id} Version: {function.version}")
         lines.append(outcome.output.decode(errors="replace").rstrip("\n"))
