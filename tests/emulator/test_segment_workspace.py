@@ -74,3 +74,19 @@ def test_emulator_health_lists_segment(ws, emulator):
     health = requests.get(f"{emulator.url}/_emulator/health", timeout=5).json()
     segment = next(p for p in health["providers"] if p["name"] == "segment")
     assert segment["sources"] >= 1
+
+
+def test_ids_are_stable_for_the_same_setup(ws):
+    source = ws.create_source(unique("src"))
+    first = ws.connect_personalize(source["id"], "fn", "us-east-1")
+    ws._call("DELETE", f"/destinations/{first['id']}")
+    again = ws.connect_personalize(source["id"], "fn", "us-east-1")
+    assert again["id"] == first["id"] and again["id"].startswith("dst_")
+    second = ws._call(
+        "POST",
+        "/destinations",
+        {"sourceId": source["id"], "metadataSlug": "amazon-personalize",
+         "settings": {"function": "other"}},
+    )["destination"]  # fmt: skip
+    assert second["id"] != first["id"]
+    assert [d["id"] for d in ws.destinations(source["id"])] == [first["id"], second["id"]]

@@ -229,11 +229,16 @@ class TrackingApi:
                 items, envelope = [{**payload, "type": route}], {}
         except BadRequest as exc:
             return tracking_error(exc.code, exc.message)
-        self.ingest(items, envelope, key, request.environ.get("REMOTE_ADDR", "127.0.0.1"))
+        ip = request.environ.get("REMOTE_ADDR", "127.0.0.1")
+        self.ingest(items, envelope, key, ip, check_sizes=len(request.body) > MAX_MESSAGE_BYTES)
         return Response(TRACKING_OK, 200, content_type="application/json")
 
-    def ingest(self, items: list, envelope: dict, key: str, ip: str = "127.0.0.1") -> int:
-        """Process and route messages as they arrived with write key `key`; returns accepted."""
+    def ingest(
+        self, items: list, envelope: dict, key: str, ip: str = "127.0.0.1", check_sizes=True
+    ) -> int:
+        """Process and route messages as they arrived with write key `key`; returns accepted.
+
+        `check_sizes=False` skips measuring each message when the whole body was small."""
         received = datetime.now(UTC)
         source = self.workspace.source_by_write_key(key)
         source_id = source.id if source else None
@@ -253,7 +258,7 @@ class TrackingApi:
                 reason = "source_disabled"
             elif too_many:
                 reason = "batch_too_large"
-            elif reason is None and len(json.dumps(item)) > MAX_MESSAGE_BYTES:
+            elif reason is None and check_sizes and len(json.dumps(item)) > MAX_MESSAGE_BYTES:
                 reason = "message_too_large"
             if reason is None and not self.dedupe.first_time(message["messageId"]):
                 reason = "duplicate_message_id"

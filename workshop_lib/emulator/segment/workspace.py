@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .ids import random_token, source_id, write_key
+from .ids import source_id, stable_token, write_key
 from .timestamps import iso_ms_z
 
 WORKSPACE = {"id": "wks_workshop0001", "slug": "workshop", "name": "Workshop (local emulator)"}
@@ -175,8 +175,14 @@ class Workspace:
                 raise WorkspaceError(
                     "conflict", "A source can have only one S3 destination (as on Segment).", 409
                 )
+            # stable ids (same setup, same id) keep notebook outputs comparable between runs
+            n = 0
+            while (new_id := "dst_" + stable_token(f"{source.id}:{slug}:{n}", 22)) in (
+                self.destinations
+            ):
+                n += 1
             destination = Destination(
-                "dst_" + random_token(22),
+                new_id,
                 name or DESTINATION_CATALOG[slug][1],
                 slug,
                 source.id,
@@ -203,7 +209,7 @@ class Workspace:
         with self.lock:
             if any(s.slug == slug for s in self.spaces.values()):
                 raise WorkspaceError("conflict", f"A space with slug {slug!r} exists.", 409)
-            space = Space("spa_" + random_token(22), slug, str(name).strip())
+            space = Space("spa_" + stable_token(f"space:{slug}", 22), slug, str(name).strip())
             self.spaces[space.id] = space
             return space
 
