@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from . import service_models
 from .aws_request import AwsRequest
 from .errors import aws_error, not_implemented
 
@@ -74,6 +75,8 @@ class MotoPassthrough:
             captured[:] = [status, headers]
             return lambda data: None
 
+        if service_models.protocol(request.service) == "query":
+            request.operation  # noqa: B018 - reads the small form body before moto consumes it
         try:
             body = self.app(request.environ, capture)
         except NotImplementedError:
