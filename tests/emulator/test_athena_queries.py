@@ -267,3 +267,24 @@ def test_stop_query_execution_cancels(events):
             break
         time.sleep(0.05)
     assert state["QueryExecution"]["Status"]["State"] == "CANCELLED"
+
+
+def test_missing_output_bucket_fails_the_query(events):
+    execution = run("SELECT 1", "s3://athena-no-such-bucket/out/")
+    assert execution["Status"]["State"] == "FAILED"
+    assert (
+        "Unable to verify/create output bucket athena-no-such-bucket"
+        in (execution["Status"]["StateChangeReason"])
+    )
+
+
+def test_execution_parameters_fill_placeholders(events):
+    execution = run(
+        "SELECT count(*) FROM segment_logs WHERE event = ? AND type = ?",
+        OUT,
+        "default",
+        ExecutionParameters=["'Product Viewed'", "'track'"],
+    )
+    expected = int((events["event"] == "Product Viewed").sum())
+    assert rows(execution)[1] == [str(expected)]
+    assert execution["StatementType"] == "DML"

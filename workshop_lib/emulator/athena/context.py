@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import Catalog
+from .errors import QueryFailed
 from .s3files import ObjectCache
 from .tables import TableReader
 
@@ -25,5 +26,11 @@ class StatementContext:
     connection: Any = None  # the DuckDB connection running now (for StopQueryExecution)
 
     def put(self, uri: str, body: bytes, content_type: str = "binary/octet-stream") -> None:
+        """Write one object; a missing bucket FAILS the query instead of crashing it."""
         bucket, _, key = uri[5:].partition("/")
-        self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        try:
+            self.s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+        except self.s3.exceptions.NoSuchBucket:
+            raise QueryFailed(
+                f"HIVE_WRITER_OPEN_ERROR: cannot write {uri}: the bucket {bucket} does not exist"
+            ) from None

@@ -199,6 +199,7 @@ class Engine:
             )
             execution.context = ctx
             try:
+                self._check_output_bucket(execution.output_dir)
                 result = self._dispatch(execution.tree, ctx)
                 execution.scanned_bytes = ctx.scanned_bytes
                 if execution.cancel.is_set():
@@ -219,6 +220,17 @@ class Engine:
                 self._finish(execution, "FAILED", str(execution.error))
             finally:
                 execution.context = None
+
+    def _check_output_bucket(self, output_dir: str) -> None:
+        bucket = output_dir[5:].split("/", 1)[0]
+        try:
+            self.s3.head_bucket(Bucket=bucket)
+        except self.s3.exceptions.ClientError:
+            raise QueryFailed(
+                f"Unable to verify/create output bucket {bucket}. Create the bucket, or choose "
+                "another OutputLocation.",
+                error_type=1300,
+            ) from None
 
     def _finish(self, execution: Execution, state: str, reason: str | None) -> None:
         execution.reason = reason

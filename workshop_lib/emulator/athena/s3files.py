@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import QueryFailed
+
+_CACHE_PREFIX = "workshop-athena-cache-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_caches() -> None:
+    """Delete the object caches of emulator processes that are gone (they never clean up)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_CACHE_PREFIX}*"):
+        pid = folder.name[len(_CACHE_PREFIX) :]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -48,7 +69,10 @@ class ObjectCache:
 
     def __init__(self, s3, root: Path | None = None) -> None:
         self.s3 = s3
-        self.root = root or Path(tempfile.gettempdir()) / f"workshop-athena-{os.getpid()}"
+        if root is None:
+            _remove_stale_caches()
+            root = Path(tempfile.gettempdir()) / f"{_CACHE_PREFIX}{os.getpid()}"
+        self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 

@@ -79,7 +79,7 @@ def parse(sql: str) -> exp.Expression:
         line, col = detail.get("line") or 1, detail.get("col") or 1
         highlight = detail.get("highlight") or ""
         col = max(1, col - len(highlight) + 1)
-        message = detail.get("description") or str(err)
+        message = _plain(detail.get("description") or str(err))
         near = f"mismatched input '{highlight}'. " if highlight else ""
         raise InvalidRequest(f"line {line}:{col}: {near}{message}") from None
     except TokenError as err:
@@ -92,6 +92,17 @@ def parse(sql: str) -> exp.Expression:
     if len(statements) > 1:
         raise InvalidRequest("Only one sql statement is allowed.")
     return statements[0]
+
+
+def _plain(description: str) -> str:
+    """sqlglot's parse error in words a SQL user knows (no Python class names)."""
+    missing = re.match(
+        r"Required keyword: '(\w+)' missing for <class '[\w.]*\.(\w+)'>", description
+    )
+    if missing:
+        wanted = "expression" if missing.group(1) in ("this", "expression") else missing.group(1)
+        return f"Expecting: <{wanted}> to complete {missing.group(2).upper()}"
+    return re.sub(r"\s*for <class '[^']*'>", "", description)
 
 
 def table_references(tree: exp.Expression) -> list[exp.Table]:
