@@ -11,6 +11,7 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
+    roomy_quotas,
     trained_version,
     unique,
     wait,
@@ -40,6 +41,7 @@ def chain(emulator, data):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     boto3.setup_default_session()
+    roomy_quotas(emulator)
     personalize, _runtime, _events = clients()
     interactions, items = data
     arns = group_with_data(personalize, interactions, items)

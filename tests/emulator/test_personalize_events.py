@@ -11,6 +11,7 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
+    roomy_quotas,
     trained_version,
     unique,
     wait,
@@ -32,6 +33,7 @@ def setup(emulator):
         AWS_DEFAULT_REGION="us-east-1",
     )
     boto3.setup_default_session()
+    roomy_quotas(emulator)
     personalize, _, _ = clients()
     interactions, items = generate(n_users=250, n_items=150, seed=5)
     arns = group_with_data(personalize, interactions, items)

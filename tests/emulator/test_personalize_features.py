@@ -17,7 +17,9 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
+    provider_of,
     put_text,
+    roomy_quotas,
     trained_version,
     unique,
     wait,
@@ -37,6 +39,7 @@ def setup(emulator):
         AWS_DEFAULT_REGION="us-east-1",
     )
     boto3.setup_default_session()
+    roomy_quotas(emulator)
     personalize, _, _ = clients()
     interactions, items = generate(n_users=260, n_items=120, seed=23, repeats=True)
     arns = group_with_data(personalize, interactions, items)
@@ -450,3 +453,15 @@ def test_limit_exceeded_on_campaigns_per_group(aws_env):
     with pytest.raises(personalize.exceptions.LimitExceededException):
         personalize.create_campaign(name=unique("c"), solutionVersionArn=version)
     time.sleep(0)
+
+
+def test_limit_exceeded_on_dataset_groups(aws_env):
+    personalize, _, _ = clients()
+    quotas = provider_of(aws_env).control.quotas
+    existing = len(personalize.list_dataset_groups()["datasetGroups"])
+    quotas["dataset_groups"] = existing
+    try:
+        with pytest.raises(personalize.exceptions.LimitExceededException):
+            personalize.create_dataset_group(name=unique("dg"))
+    finally:
+        roomy_quotas(aws_env)

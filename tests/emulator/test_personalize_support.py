@@ -135,3 +135,12 @@ def campaign_for(personalize, version: str, **args) -> str:
     status = wait(lambda: personalize.describe_campaign(campaignArn=campaign), "campaign")
     assert status["status"] == "ACTIVE", status
     return campaign
+
+
+def provider_of(emulator):
+    return next(p for p in emulator.app.providers if p.name == "personalize")
+
+
+def roomy_quotas(emulator) -> None:
+    """Many test modules share one emulator: lift the per-region dataset group quota (5)."""
+    provider_of(emulator).control.quotas["dataset_groups"] = 10_000

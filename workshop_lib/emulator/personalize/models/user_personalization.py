@@ -1,22 +1,25 @@
-"""aws-user-personalization(-v2) and aws-personalized-ranking(-v2): a sequence-aware item-kNN.
+"""aws-user-personalization(-v2) and aws-personalized-ranking(-v2): a sequence-aware item model.
 
-Why this model: it trains in seconds on 2 CPU cores (two sparse products), and a user's
-recommendations are a weighted sum of item-similarity rows over the user's history, so an event
-put a moment ago changes the next answer without retraining, as Personalize's real-time updates.
+Why this model: it trains in seconds on 2 CPU cores, and a user's recommendations are a weighted
+sum of item-to-item rows over the user's history, so an event put a moment ago changes the next
+answer without retraining, as Personalize's real-time updates do.
 
     score(u) = sum_t decay^age(t) * [(1 - blend) * C[h_t] + blend * T[h_t]]  (newest: age 0)
                + repeat * (decayed weight of u's own items) + prior * popularity
 
-- C: item-item cosine of the (event-weighted) user x item matrix;
+- C, the item-item model: EASE (closed-form ridge regression of the user x item matrix on
+  itself, zero diagonal, L2 weight `l2`) while the catalogue has at most EASE_MAX_ITEMS items;
+  above that (the dense inverse would cost too much time and memory), the item-item cosine of
+  the event-weighted user x item matrix, keeping the `neighbours` strongest entries per item;
 - T: item -> next-items transitions (the following 3 interactions, weight 1/distance), cosine-
-  normalised: it captures order, which matters as Personalize measures on each user's newest events;
-- both keep the `neighbours` strongest entries per item;
+  normalised: order matters, as Personalize measures on each user's newest events;
 - `repeat` handles both kinds of data: where users repeat items (view, cart, purchase of one SKU)
-  the user's own items score high; where they never do (`repeat` = None) seen items are excluded.
+  the user's own recent items score high; where they never do (`repeat` = None) seen items are
+  excluded, so no slot goes to them.
 
 decay, blend and repeat are fitted at every training on a validation split of the training users
-(Personalize's protocol inside the training set); performHPO widens the search (neighbours and
-the popularity prior too). Hyperparameters given in algorithmHyperParameters are kept as given.
+(Personalize's protocol inside the training set); performHPO widens the search (l2, neighbours
+and the popularity prior too). Hyperparameters given in algorithmHyperParameters are kept.
 """
 
 from __future__ import annotations
@@ -26,25 +29,37 @@ from typing import Any
 
 import numpy as np
 
-from .base import Model, TrainData, top_n
+from .base import Model, TrainData
 
+EASE_MAX_ITEMS = 3000
 DEFAULTS: dict[str, Any] = {
     "decay": 0.7,
     "blend": 0.5,
     "repeat": 0.5,
-    "prior": 0.02,
+    "prior": 0.0,
     "neighbours": 100,
+    "l2": 200.0,
 }
-GRID = {"decay": [1.0, 0.8, 0.5, 0.25], "blend": [0.0, 0.5, 1.0], "repeat": [None, 0.3, 2.0]}
+STRUCTURE = ("l2", "neighbours")  # parameters that change the matrices (searched in the outer loop)
+GRID = {
+    "decay": [1.0, 0.8, 0.6, 0.3],
+    "blend": [0.0, 0.3, 1.0],
+    "repeat": [None, 0.3, 2.0],
+    "prior": [0.0, 0.01],
+    "l2": [150.0, 500.0],
+}
 HPO_GRID = {
     **GRID,
     "decay": [1.0, 0.9, 0.7, 0.5, 0.3, 0.1],
+    "blend": [0.0, 0.15, 0.3, 0.6, 1.0],
     "repeat": [None, 0.1, 0.5, 2.0, 8.0],
     "prior": [0.0, 0.02, 0.1],
     "neighbours": [50, 100, 300],
+    "l2": [50.0, 200.0, 500.0],
 }
 TRANSITION_SPAN = 3
-VALIDATION_USERS = 600
+VALIDATION_USERS = 1000
+TIE_BREAK = 1e-9  # popularity orders items whose scores are otherwise equal
 
 
 def _prune(matrix, keep: int):
@@ -72,16 +87,34 @@ def _cosine(matrix):
     return matrix.multiply(1.0 / rows[:, None]).multiply(1.0 / cols[None, :]).tocsr()
 
 
-def similarity_matrices(data: TrainData, neighbours: int):
-    """(C, T): co-occurrence cosine and transition matrices, pruned per row."""
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+def ease(x, l2: float) -> np.ndarray:
+    """EASE's item-item weights B = I - P / diag(P), P = (X'X + l2 I)^-1 (float32)."""
+    gram = _dense(x.T @ x).astype(np.float64)
+    gram[np.diag_indices_from(gram)] += l2
+    p = np.linalg.inv(gram)
+    b = -p / np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return b.astype(np.float32)
+
+
+def similarity_matrices(data: TrainData, neighbours: int, l2: float):
+    """(C, T): the item-item model (dense EASE or sparse cosine) and the transition matrix."""
     from scipy import sparse
 
     n = data.n_items
     x = sparse.csr_matrix((data.weights, (data.users, data.items)), shape=(data.n_users, n))
-    x.data = np.minimum(x.data, 3.0)  # repeated events count, but boundedly
-    co = (x.T @ x).tocsr()
-    co.setdiag(0)
-    co = _cosine(co)
+    if n <= EASE_MAX_ITEMS:
+        x.data[:] = 1.0
+        item_model = ease(x, l2)
+    else:
+        x.data = np.minimum(x.data, 3.0)  # repeated events count, but boundedly
+        co = (x.T @ x).tocsr()
+        co.setdiag(0)
+        item_model = _prune(_cosine(co), neighbours)
     rows, cols, vals = [], [], []
     for gap in range(1, TRANSITION_SPAN + 1):
         same = data.users[gap:] == data.users[:-gap]
@@ -93,21 +126,42 @@ def similarity_matrices(data: TrainData, neighbours: int):
     trans = sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
     )
-    trans = _cosine(trans)
-    return _prune(co, neighbours), _prune(trans, neighbours)
+    return item_model, _prune(_cosine(trans), neighbours)
 
 
 def history_weights(histories: list[np.ndarray], decay: float, n_items: int):
     """Sparse (users x items) matrix of decayed history weights, newest event weight 1."""
     from scipy import sparse
 
-    lengths = np.array([len(h) for h in histories])
+    lengths = np.array([len(h) for h in histories], dtype=np.int64)
     items = np.concatenate(histories) if len(histories) else np.array([], np.int32)
     rows = np.repeat(np.arange(len(histories)), lengths)
     ends = np.repeat(np.cumsum(lengths), lengths)
     age = ends - np.arange(len(items)) - 1
     weights = np.power(decay, age, dtype=np.float64)
     return sparse.csr_matrix((weights, (rows, items)), shape=(len(histories), n_items))
+
+
+def top_rows(scores: np.ndarray, k: int) -> list[np.ndarray]:
+    """The k best items of every row at once (the search's fast path; ties in any order)."""
+    k = min(k, scores.shape[1])
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    best = np.take_along_axis(part, order, axis=1)
+    finite = np.isfinite(np.take_along_axis(scores, best, axis=1))
+    return [row[mask] for row, mask in zip(best, finite, strict=True)]
+
+
+def _score_block(h, similarity, params: dict, prior: np.ndarray) -> np.ndarray:
+    """Scores of a block of users (rows of the history-weight matrix h)."""
+    norm = np.asarray(h.sum(axis=1)).ravel()[:, None] + 1e-9
+    scores = _dense(h @ similarity) / norm + (float(params["prior"]) + TIE_BREAK) * prior
+    own = h.toarray() / norm
+    if params["repeat"] is None:
+        scores[own > 0] = -np.inf
+    else:
+        scores += float(params["repeat"]) * own
+    return scores
 
 
 class SequenceKnn(Model):
@@ -117,96 +171,71 @@ class SequenceKnn(Model):
         super().fit(data, params)
         given = {k: _parse(k, v) for k, v in params.items() if k in DEFAULTS}
         grid = HPO_GRID if hpo else GRID
-        chosen = dict(DEFAULTS)
-        if "neighbours" in given or not hpo:
-            chosen["neighbours"] = given.get("neighbours", DEFAULTS["neighbours"])
-            searched = {k: v for k, v in grid.items() if k not in given and k != "neighbours"}
-        else:
-            searched = {k: v for k, v in grid.items() if k not in given}
-        chosen.update(given)
+        searched = {k: v for k, v in grid.items() if k not in given}
+        chosen = {**DEFAULTS, **given}
         if searched and data.n_users >= 50:
             chosen.update(self._search(data, chosen, searched))
         self.params = chosen
-        self.c, self.t = similarity_matrices(data, int(chosen["neighbours"]))
-        self._combine()
-
-    def _combine(self) -> None:
-        blend = float(self.params["blend"])
-        self.similarity = ((1 - blend) * self.c + blend * self.t).tocsr()
+        self.c, self.t = similarity_matrices(data, int(chosen["neighbours"]), chosen["l2"])
+        blend = float(chosen["blend"])
+        mixed = (1 - blend) * self.c + blend * self.t
+        self.similarity = mixed if isinstance(mixed, np.ndarray) else mixed.tocsr()
         self.prior = self.popularity / max(self.popularity.max(), 1e-9)
-        self.exclude_seen = self.params["repeat"] is None
+        self.exclude_seen = chosen["repeat"] is None
 
     def _search(self, data: TrainData, fixed: dict, grid: dict) -> dict[str, Any]:
         """The grid point with the best NDCG@10 on held-out training users."""
         from ..metrics import holdout_split, ndcg_at
 
-        split = holdout_split(data, fraction=0.1, max_users=VALIDATION_USERS)
+        split = holdout_split(data, fraction=0.2, max_users=VALIDATION_USERS, salt="validation")
         if not split.test_inputs:
             return {}
+        prior = split.train_popularity / max(split.train_popularity.max(), 1e-9)
         best, best_score = {}, -1.0
-        neighbour_values = grid.get("neighbours", [fixed["neighbours"]])
-        for neighbours in neighbour_values:
-            c, t = similarity_matrices(split.train, int(neighbours))
-            prior = split.train_popularity / max(split.train_popularity.max(), 1e-9)
+        if data.n_items > EASE_MAX_ITEMS:
+            grid = {k: v for k, v in grid.items() if k != "l2"}  # l2 is EASE's alone
+        else:
+            grid = {k: v for k, v in grid.items() if k != "neighbours"}  # kNN's alone
+        outer = [grid.get(k, [fixed[k]]) for k in STRUCTURE]
+        for l2, neighbours in itertools.product(*outer):
+            c, t = similarity_matrices(split.train, int(neighbours), float(l2))
             for decay in grid.get("decay", [fixed["decay"]]):
                 h = history_weights(split.test_inputs, decay, split.train.n_items)
                 norm = np.asarray(h.sum(axis=1)).ravel()[:, None] + 1e-9
-                sc, st = (h @ c).toarray() / norm, (h @ t).toarray() / norm
+                sc, st = _dense(h @ c) / norm, _dense(h @ t) / norm
                 own = h.toarray() / norm
                 for blend, repeat, pri in itertools.product(
                     grid.get("blend", [fixed["blend"]]),
                     grid.get("repeat", [fixed["repeat"]]),
                     grid.get("prior", [fixed["prior"]]),
                 ):
-                    scores = (1 - blend) * sc + blend * st + pri * prior
+                    scores = (1 - blend) * sc + blend * st + (pri + TIE_BREAK) * prior
                     if repeat is None:
                         scores[own > 0] = -np.inf
                     else:
                         scores += repeat * own
-                    lists = [top_n(row, 10) for row in scores]
-                    value = ndcg_at(lists, split.test_targets, 10)
+                    value = ndcg_at(top_rows(scores, 10), split.test_targets, 10)
                     if value > best_score:
                         best_score = value
-                        best = {
-                            "neighbours": neighbours,
-                            "decay": decay,
-                            "blend": blend,
-                            "repeat": repeat,
-                            "prior": pri,
-                        }
+                        best = dict(
+                            l2=l2, neighbours=neighbours, decay=decay, blend=blend, repeat=repeat
+                        )
+                        best["prior"] = pri
         return {k: v for k, v in best.items() if k in grid}
-
-    def _raw(self, weights, own) -> np.ndarray:
-        norm = float(weights.sum()) + 1e-9
-        scores = np.asarray((weights @ self.similarity).todense()).ravel() / norm
-        scores += float(self.params["prior"]) * self.prior
-        own_dense = np.asarray(own.todense()).ravel() / norm
-        if self.exclude_seen:
-            scores[own_dense > 0] = -np.inf
-        else:
-            scores += float(self.params["repeat"]) * own_dense
-        return scores
 
     def scores(self, history: np.ndarray) -> np.ndarray:
         if len(history) == 0:
             return self.prior.copy()
         h = history_weights([history], float(self.params["decay"]), len(self.item_ids))
-        return self._raw(h, h)
+        return _score_block(h, self.similarity, self.params, self.prior)[0]
 
     def batch_scores(self, histories: list[np.ndarray]) -> np.ndarray:
         out = np.empty((len(histories), len(self.item_ids)))
         for start in range(0, len(histories), 256):
             chunk = histories[start : start + 256]
             h = history_weights(chunk, float(self.params["decay"]), len(self.item_ids))
-            norm = np.asarray(h.sum(axis=1)).ravel()[:, None] + 1e-9
-            scores = (h @ self.similarity).toarray() / norm + self.params["prior"] * self.prior
-            own = h.toarray() / norm
-            if self.exclude_seen:
-                scores[own > 0] = -np.inf
-            else:
-                scores += float(self.params["repeat"]) * own
-            empty = np.array([len(c) == 0 for c in chunk])
-            scores[empty] = self.prior
+            scores = _score_block(h, self.similarity, self.params, self.prior)
+            scores[[len(c) == 0 for c in chunk]] = self.prior
             out[start : start + len(chunk)] = scores
         return out
 
@@ -214,7 +243,7 @@ class SequenceKnn(Model):
 def _parse(key: str, value: Any) -> Any:
     if key == "repeat" and str(value).lower() in ("none", "exclude", "-1"):
         return None
-    return int(value) if key == "neighbours" else float(value)
+    return int(float(value)) if key == "neighbours" else float(value)
 
 
 def softmax(scores: np.ndarray, temperature: float = 0.1) -> np.ndarray:
