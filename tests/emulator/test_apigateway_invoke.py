@@ -301,3 +301,42 @@ def test_rest_api_without_permission_is_an_internal_server_error(emulator):
 def test_unknown_apis_are_not_found(emulator):
     status, _, body = call(f"{emulator.url}/_aws/execute-api/nosuchapi/prod/x")
     assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+
+
+def test_integration_timeouts_answer_without_waiting_for_the_function(emulator, aws_env):
+    slow = deploy(
+        "import time\ndef handler(e, c):\n    time.sleep(3)\n    return 'late'\n", Timeout=10
+    )
+    v2 = boto3.client("apigatewayv2")
+    api_id = v2.create_api(Name=unique("slow"), ProtocolType="HTTP")["ApiId"]
+    integration = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function_arn(slow),
+        PayloadFormatVersion="2.0",
+        TimeoutInMillis=300,
+    )["IntegrationId"]
+    v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
+    v2.create_stage(ApiId=api_id, StageName="$default")
+    allow(slow, api_id)
+    status, _, body = call(f"{emulator.url}/_aws/execute-api/{api_id}/x")
+    assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})
+
+    v1 = boto3.client("apigateway")
+    rest_id = v1.create_rest_api(name=unique("slow-rest"))["id"]
+    root = v1.get_resources(restApiId=rest_id)["items"][0]["id"]
+    v1.put_method(restApiId=rest_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    v1.put_integration(
+        restApiId=rest_id,
+        resourceId=root,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn(slow)}"
+        "/invocations",
+        timeoutInMillis=300,
+    )
+    v1.create_deployment(restApiId=rest_id, stageName="prod")
+    allow(slow, rest_id)
+    status, _, body = call(f"{emulator.url}/_aws/execute-api/{rest_id}/prod/")
+    assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})

@@ -42,6 +42,7 @@ class ApiIntegration:
     uri: str
     payload_format_version: str
     credentials: str | None = None
+    timeout_ms: int = 30000  # how long API Gateway waits for the function
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def _http_api(api: Any, region: str) -> ApiDefinition:
                     integration.integration_uri or "",
                     integration.payload_format_version or "2.0",
                     integration.credentials_arn,
+                    int(integration.timeout_in_millis or 30000),
                 ),
             )
         )
@@ -122,6 +124,7 @@ def _rest_api(api: Any, region: str) -> ApiDefinition:
                         integration.uri or "",
                         "1.0",
                         integration.credentials,
+                        int(integration.timeout_in_millis or 29000),
                     ),
                     resource_id=resource.id,
                 )

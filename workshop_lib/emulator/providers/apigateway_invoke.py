@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
+from typing import Any
 
 from werkzeug.wrappers import Response
 
 from ..aws_request import AwsRequest
 from ..compute import moto_state
 from ..compute.api_routes import select_route
-from ..compute.lambda_invoker import InvokeError, invoker_for
+from ..compute.lambda_invoker import InvokeError, InvokeResult, invoker_for
 from ..compute.permissions import allows_invoke
 from ..compute.proxy_events import (
     MalformedResponse,
@@ -171,30 +173,9 @@ class ApiGatewayInvokeProvider(Provider):
                 api, f"integration type {integration.type}: the emulator runs Lambda proxy only"
             )
         function_arn = self._function_arn(integration.uri, proxy.stage_variables)
-        if route.method == "$default":
-            source_arn_path = "$default"
-        else:
-            source_arn_path = f"{proxy.method}{route.path}"
-        source_arn = (
-            f"arn:aws:execute-api:{api.region}:{moto_state.LOCAL_ACCOUNT_ID}:{api.api_id}/"
-            f"{proxy.stage}/{source_arn_path}"
-        )
-        invoker = invoker_for(self.app)
         region = function_arn.split(":")[3] if function_arn.startswith("arn:") else api.region
-        try:
-            function = invoker.function(region, function_arn)
-        except InvokeError as exc:
-            raise _internal(api, exc.message) from None
-        statements = moto_state.function_policy_statements(function)
-        if not integration.credentials and not allows_invoke(
-            statements, "apigateway.amazonaws.com", source_arn
-        ):
-            raise _internal(
-                api,
-                f"Invalid permissions on Lambda function {function.function_name}: no resource "
-                f"policy statement lets apigateway.amazonaws.com invoke it from {source_arn} "
-                "(lambda add_permission)",
-            )
+        if not integration.credentials:  # with a role, API Gateway needs no resource policy
+            self._check_permission(api, proxy, route, region, function_arn)
         if integration.payload_format_version == "2.0":
             event = event_v2(proxy, route.route_key, match.path_parameters)
         else:
@@ -202,10 +183,7 @@ class ApiGatewayInvokeProvider(Provider):
             event = event_v1(
                 proxy, route.route_key, match.path_parameters, route.resource_id, binary
             )
-        try:
-            result = invoker.invoke(region, function_arn, json.dumps(event).encode())
-        except InvokeError as exc:
-            raise _internal(api, exc.message) from None
+        result = self._invoke_within(api, integration, region, function_arn, event)
         if result.function_error:
             raise _function_failed(api, f"the function failed: {result.payload[:500]!r}")
         try:
@@ -216,6 +194,64 @@ class ApiGatewayInvokeProvider(Provider):
             return response_v1(result.payload)
         except MalformedResponse as exc:
             raise _function_failed(api, f"Malformed Lambda proxy response: {exc}") from None
+
+    def _check_permission(
+        self,
+        api: moto_state.ApiDefinition,
+        proxy: ProxyRequest,
+        route: moto_state.ApiRoute,
+        region: str,
+        function_arn: str,
+    ) -> None:
+        """The function's resource policy must let API Gateway invoke it from this route."""
+        path = "$default" if route.method == "$default" else f"{proxy.method}{route.path}"
+        source_arn = (
+            f"arn:aws:execute-api:{api.region}:{moto_state.LOCAL_ACCOUNT_ID}:{api.api_id}/"
+            f"{proxy.stage}/{path}"
+        )
+        try:
+            function = invoker_for(self.app).function(region, function_arn)
+        except InvokeError as exc:
+            raise _internal(api, exc.message) from None
+        statements = moto_state.function_policy_statements(function)
+        if not allows_invoke(statements, "apigateway.amazonaws.com", source_arn):
+            raise _internal(
+                api,
+                f"Invalid permissions on Lambda function {function.function_name}: no resource "
+                f"policy statement lets apigateway.amazonaws.com invoke it from {source_arn} "
+                "(lambda add_permission)",
+            )
+
+    def _invoke_within(
+        self,
+        api: moto_state.ApiDefinition,
+        integration: moto_state.ApiIntegration,
+        region: str,
+        function_arn: str,
+        event: dict,
+    ) -> InvokeResult:
+        """Invoke, waiting at most the integration timeout; the function runs on regardless."""
+        invoker = invoker_for(self.app)
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                outcome["result"] = invoker.invoke(region, function_arn, json.dumps(event).encode())
+            except InvokeError as exc:
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        # A daemon thread, not a pool: an emulator that stops must not wait for slow functions.
+        threading.Thread(target=call, name="api-invoke", daemon=True).start()
+        if not done.wait(integration.timeout_ms / 1000):
+            if api.protocol == "REST":
+                raise _ApiAnswer(504, "Endpoint request timed out", "integration timeout")
+            raise _ApiAnswer(503, "Service Unavailable", "integration timeout")
+        if "error" in outcome:
+            raise _internal(api, outcome["error"].message)
+        return outcome["result"]
 
     @staticmethod
     def _function_arn(uri: str, stage_variables: dict[str, str]) -> str:
