@@ -199,3 +199,34 @@ def test_create_database_twice_and_table_errors(s3):
     assert [c["Name"] for c in meta["TableMetadata"]["Columns"]] == ["item_id", "price", "category"]
     names = [d["Name"] for d in athena.list_databases(CatalogName="AwsDataCatalog")["DatabaseList"]]
     assert "tdb" in names
+
+
+def test_views_are_stored_in_glue_and_expand_in_queries(s3):
+    put_json(
+        s3,
+        "views/a.json.gz",
+        [{"userId": f"u{i % 3}", "event": "Order Completed"} for i in range(7)],
+    )
+    q(
+        "CREATE EXTERNAL TABLE orders (userid string, event string) "
+        f"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://{BUCKET}/views/'"
+    )
+    q("CREATE VIEW order_counts AS SELECT userid, count(*) AS n FROM orders GROUP BY userid")
+    glue = boto3.client("glue").get_table(DatabaseName="tdb", Name="order_counts")["Table"]
+    assert glue["TableType"] == "VIRTUAL_VIEW"
+    assert glue["ViewOriginalText"].startswith("/* Presto View: ")
+    assert [c["Type"] for c in glue["StorageDescriptor"]["Columns"]] == ["string", "bigint"]
+    assert q("SELECT * FROM order_counts ORDER BY userid")[1:] == [
+        ["u0", "3"],
+        ["u1", "2"],
+        ["u2", "2"],
+    ]
+    twice = run("CREATE VIEW order_counts AS SELECT 1 AS x", OUT, "tdb")
+    assert twice["Status"]["StateChangeReason"].startswith("ALREADY_EXISTS")
+    q(
+        "CREATE OR REPLACE VIEW order_counts AS "
+        "SELECT userid, count(*) * 10 AS n FROM orders GROUP BY 1"
+    )
+    assert q("SELECT sum(n) FROM order_counts")[1] == ["70"]
+    q("DROP VIEW order_counts")
+    assert "order_counts" not in [r[0] for r in q("SHOW TABLES")]

@@ -6,10 +6,37 @@ Athena and Glue share one catalog, so a table created by Athena DDL is visible t
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import QueryFailed
+
+PRESTO_VIEW = re.compile(r"/\* Presto View: (.*) \*/", re.DOTALL)
+
+
+def view_sql(original_text: str | None) -> str | None:
+    """The SQL of an Athena view, from Glue's ViewOriginalText (`/* Presto View: b64 */`)."""
+    match = PRESTO_VIEW.fullmatch((original_text or "").strip())
+    if not match:
+        return None
+    return json.loads(base64.b64decode(match.group(1)))["originalSql"]
+
+
+def view_text(sql: str, database: str, columns: list[dict]) -> str:
+    """Glue's ViewOriginalText for an Athena view, in the encoding Athena (Presto) uses."""
+    payload = {
+        "originalSql": sql,
+        "catalog": "awsdatacatalog",
+        "schema": database,
+        "columns": [{"name": c["Name"], "type": c["Type"]} for c in columns],
+        "owner": "arn:aws:iam::123456789012:root",
+        "runAsInvoker": False,
+        "properties": {},
+    }
+    return f"/* Presto View: {base64.b64encode(json.dumps(payload).encode()).decode()} */"
 
 
 @dataclass
@@ -33,6 +60,7 @@ class Table:
     input_format: str
     parameters: dict[str, str] = field(default_factory=dict)
     table_type: str = "EXTERNAL_TABLE"
+    view_sql: str | None = None  # the SELECT of an Athena view (TableType VIRTUAL_VIEW)
 
     @classmethod
     def from_glue(cls, database: str, table: dict[str, Any]) -> Table:
@@ -53,6 +81,7 @@ class Table:
             input_format=sd.get("InputFormat", ""),
             parameters=dict(table.get("Parameters", {})),
             table_type=table.get("TableType", "EXTERNAL_TABLE"),
+            view_sql=view_sql(table.get("ViewOriginalText")),
         )
 
     @property

@@ -14,7 +14,7 @@ import re
 from sqlglot import exp
 
 from . import tables, types
-from .catalog import Table
+from .catalog import Table, view_text
 from .context import StatementContext
 from .errors import QueryFailed
 from .results import ResultSet, text_column_info
@@ -159,6 +159,47 @@ def create_table(tree: exp.Create, ctx: StatementContext) -> ResultSet:
     return ResultSet()
 
 
+def create_view(tree: exp.Create, ctx: StatementContext) -> ResultSet:
+    """CREATE [OR REPLACE] VIEW: a VIRTUAL_VIEW in Glue holding the SQL, as Athena stores it."""
+    from . import query  # views need the query engine to learn their column types
+
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    db, name = _unquote(target.db or ctx.database), _unquote(target.name)
+    if not ctx.catalog.database_exists(db):
+        raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{db}' does not exist")
+    existing = ctx.catalog.find_table(db, name)
+    if existing is not None and (existing.view_sql is None or not tree.args.get("replace")):
+        what = "View" if existing.view_sql is not None else "Table"
+        raise QueryFailed(
+            f"ALREADY_EXISTS: line 1:1: {what} 'awsdatacatalog.{db}.{name}' already exists"
+        )
+    select = tree.args["expression"]
+    con = query.connect(ctx)
+    try:
+        duck_sql = query.prepare(select, ctx, con)
+        relation = query.run(con, f"SELECT * FROM ({duck_sql}) LIMIT 0", ctx)
+        columns = [
+            {"Name": n.lower(), "Type": types.duckdb_to_hive(str(t))}
+            for n, t in zip(relation.columns, relation.types, strict=True)
+        ]
+    finally:
+        con.close()
+    original = select.sql(dialect="athena")
+    table_input = {
+        "Name": name,
+        "TableType": "VIRTUAL_VIEW",
+        "Parameters": {"presto_view": "true", "comment": "Presto View"},
+        "ViewOriginalText": view_text(original, db, columns),
+        "ViewExpandedText": "/* Presto View */",
+        "StorageDescriptor": {"Columns": columns, "SerdeInfo": {}, "Location": ""},
+    }
+    if existing is None:
+        ctx.catalog.glue.create_table(DatabaseName=db, TableInput=table_input)
+    else:
+        ctx.catalog.glue.update_table(DatabaseName=db, TableInput=table_input)
+    return ResultSet()
+
+
 # DROP -----------------------------------------------------------------------------------------
 
 
@@ -184,7 +225,7 @@ def drop(tree: exp.Drop, ctx: StatementContext) -> ResultSet:
             glue.delete_table(DatabaseName=name, Name=table["Name"])
         glue.delete_database(Name=name)
         return ResultSet()
-    if kind == "TABLE":
+    if kind in ("TABLE", "VIEW"):
         db, name = _unquote(target.db or ctx.database), _unquote(target.name)
         if ctx.catalog.find_table(db, name) is None if ctx.catalog.database_exists(db) else True:
             if tree.args.get("exists"):

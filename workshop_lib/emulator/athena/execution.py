@@ -47,6 +47,8 @@ def classify(tree: exp.Expression) -> tuple[str, str]:
         kind = (tree.args.get("kind") or "").upper()
         if kind in ("DATABASE", "SCHEMA"):
             return "DDL", "CREATE_DATABASE"
+        if kind == "VIEW":
+            return "DDL", "CREATE_VIEW"
         if tree.args.get("expression") is not None:
             return "DDL", "CREATE_TABLE_AS_SELECT"
         return "DDL", "CREATE_TABLE"
@@ -57,7 +59,9 @@ def classify(tree: exp.Expression) -> tuple[str, str]:
         )
     if isinstance(tree, exp.Drop):
         kind = (tree.args.get("kind") or "TABLE").upper()
-        return "DDL", "DROP_DATABASE" if kind in ("DATABASE", "SCHEMA") else "DROP_TABLE"
+        return "DDL", {"DATABASE": "DROP_DATABASE", "SCHEMA": "DROP_DATABASE"}.get(
+            kind, f"DROP_{kind}"
+        )
     if isinstance(tree, exp.Describe):
         return "UTILITY", "DESCRIBE_TABLE"
     if isinstance(tree, exp.Insert):
@@ -258,6 +262,8 @@ class Engine:
                 return writes.ctas(tree, ctx)
             if kind == "TABLE":
                 return ddl.create_table(tree, ctx)
+            if kind == "VIEW":
+                return ddl.create_view(tree, ctx)
             raise QueryFailed(f"NOT_SUPPORTED: CREATE {kind} is not supported by the emulator")
         if isinstance(tree, exp.Alter):
             return ddl.alter_table(ctx.sql.strip()[len("ALTER") :], ctx)

@@ -20,9 +20,23 @@ def connect(ctx: StatementContext) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def prepare(tree: exp.Expression, ctx: StatementContext, con: duckdb.DuckDBPyConnection) -> str:
-    """DuckDB SQL for an Athena query, with a view per catalog table it reads."""
-    views: dict[tuple[str, str], str] = {}
+def prepare(
+    tree: exp.Expression,
+    ctx: StatementContext,
+    con: duckdb.DuckDBPyConnection,
+    database: str | None = None,
+    views: dict[tuple[str, str], str] | None = None,
+    depth: int = 0,
+) -> str:
+    """DuckDB SQL for an Athena query, with a DuckDB view per catalog table or view it reads.
+
+    `database` is the default schema (a view's own schema while expanding it); `views` is shared
+    by the nested expansions so each table is read by one DuckDB view.
+    """
+    database = database or ctx.database
+    views = {} if views is None else views
+    if depth > 10:
+        raise QueryFailed("VIEW_IS_RECURSIVE: views nest more than 10 levels deep")
 
     def view_for(table: exp.Table) -> str:
         catalog = table.catalog.lower()
@@ -31,13 +45,19 @@ def prepare(tree: exp.Expression, ctx: StatementContext, con: duckdb.DuckDBPyCon
                 f"CATALOG_NOT_FOUND: {transpile.where(ctx.sql, table)}: Catalog '{catalog}' "
                 "does not exist"
             )
-        key = ((table.db or ctx.database).lower(), table.name.lower())
+        key = ((table.db or database).lower(), table.name.lower())
         if key not in views:
             found = ctx.catalog.table(*key, where=transpile.where(ctx.sql, table))
-            relation = ctx.reader.relation(found)
-            ctx.scanned_bytes += relation.scanned_bytes
+            if found.view_sql is not None:
+                body = prepare(
+                    transpile.parse(found.view_sql), ctx, con, found.database, views, depth + 1
+                )
+            else:
+                relation = ctx.reader.relation(found)
+                ctx.scanned_bytes += relation.scanned_bytes
+                body = relation.sql
             views[key] = f"athena_{key[0]}__{key[1]}"
-            con.execute(f'CREATE TEMP VIEW "{views[key]}" AS {relation.sql}')
+            con.execute(f'CREATE TEMP VIEW "{views[key]}" AS {body}')
         return views[key]
 
     return transpile.to_duckdb(tree, view_for)
