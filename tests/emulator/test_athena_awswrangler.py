@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import awswrangler as wr
 import boto3
+import pandas as pd
 import pytest
 from athena_helpers import pointed_at, run
 
@@ -129,3 +130,29 @@ def test_ctas_round_trip_through_glue_and_parquet(table):
     )
     assert second["Status"]["State"] == "FAILED"
     assert second["Status"]["StateChangeReason"].startswith("HIVE_PATH_ALREADY_EXISTS")
+
+
+def test_tables_written_by_awswrangler_are_queryable(table):
+    frame = pd.DataFrame(
+        {"user_id": ["u1", "u2", "u3", "u4"], "n": [1, 2, 3, 4], "event": ["a", "a", "b", "b"]}
+    )
+    wr.s3.to_parquet(
+        frame,
+        f"s3://{BUCKET}/wr-parquet/",
+        dataset=True,
+        database="wrdb",
+        table="wr_parquet",
+        partition_cols=["event"],
+    )
+    wr.s3.to_csv(
+        frame, f"s3://{BUCKET}/wr-csv/", dataset=True, database="wrdb", table="wr_csv", index=False
+    )
+    for name in ("wr_parquet", "wr_csv"):
+        got = wr.athena.read_sql_query(
+            f"SELECT event, sum(n) AS total FROM {name} GROUP BY event ORDER BY event",
+            database="wrdb",
+            ctas_approach=False,
+            s3_output=OUT,
+        )
+        assert got["event"].tolist() == ["a", "b"], name
+        assert got["total"].astype(int).tolist() == [3, 7], name
