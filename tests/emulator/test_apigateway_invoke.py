@@ -67,6 +67,49 @@ def function_arn(name: str) -> str:
     return boto3.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
 
 
+def http_api_for(function: str, route_keys: list[str], stage: str, **integration) -> str:
+    """An HTTP API whose routes all call `function` (Lambda proxy); returns its id."""
+    client = boto3.client("apigatewayv2")
+    api_id = client.create_api(Name=unique("http"), ProtocolType="HTTP")["ApiId"]
+    integration_id = client.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function_arn(function),
+        **{"PayloadFormatVersion": "2.0", **integration},
+    )["IntegrationId"]
+    for key in route_keys:
+        client.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}")
+    client.create_stage(ApiId=api_id, StageName=stage, StageVariables={"color": "blue"})
+    return api_id
+
+
+def put_proxy(client, api_id: str, resource: str, method: str, function: str, **extra) -> None:
+    """A REST API method with a Lambda proxy integration to `function`."""
+    client.put_method(
+        restApiId=api_id, resourceId=resource, httpMethod=method, authorizationType="NONE"
+    )
+    client.put_integration(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod=method,
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn(function)}"
+        "/invocations",
+        **extra,
+    )
+
+
+def rest_root_api(function: str, stage: str, **extra) -> str:
+    """A REST API whose root resource's GET calls `function`, deployed to `stage`."""
+    client = boto3.client("apigateway")
+    api_id = client.create_rest_api(name=unique("rest"))["id"]
+    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
+    put_proxy(client, api_id, root, "GET", function, **extra)
+    client.create_deployment(restApiId=api_id, stageName=stage)
+    return api_id
+
+
 @pytest.fixture(scope="module")
 def echo(emulator):
     """The echo function, deployed once for the module (with aws_env's variables meanwhile)."""
@@ -83,17 +126,8 @@ def echo(emulator):
 @pytest.fixture(scope="module")
 def http_api(echo, emulator):
     """An HTTP API with explicit routes on a `prod` stage."""
-    client = boto3.client("apigatewayv2", endpoint_url=emulator.url, region_name="us-east-1")
-    api_id = client.create_api(Name=unique("http"), ProtocolType="HTTP")["ApiId"]
-    integration = client.create_integration(
-        ApiId=api_id,
-        IntegrationType="AWS_PROXY",
-        IntegrationUri=function_arn(echo),
-        PayloadFormatVersion="2.0",
-    )["IntegrationId"]
-    for key in ("GET /items/{id}", "GET /items/special", "POST /items", "ANY /files/{proxy+}"):
-        client.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration}")
-    client.create_stage(ApiId=api_id, StageName="prod", StageVariables={"color": "blue"})
+    routes = ["GET /items/{id}", "GET /items/special", "POST /items", "ANY /files/{proxy+}"]
+    api_id = http_api_for(echo, routes, "prod")
     allow(echo, api_id, "/*/*")
     return f"{emulator.url}/_aws/execute-api/{api_id}/prod"
 
@@ -101,7 +135,7 @@ def http_api(echo, emulator):
 @pytest.fixture(scope="module")
 def rest_api(echo, emulator):
     """A REST API: GET /items/{id} and ANY /{proxy+}, deployed to `prod`."""
-    client = boto3.client("apigateway", endpoint_url=emulator.url, region_name="us-east-1")
+    client = boto3.client("apigateway")
     api_id = client.create_rest_api(name=unique("rest"), binaryMediaTypes=["image/png"])["id"]
     root = next(
         r["id"] for r in client.get_resources(restApiId=api_id)["items"] if r["path"] == "/"
@@ -109,22 +143,8 @@ def rest_api(echo, emulator):
     items = client.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
     item = client.create_resource(restApiId=api_id, parentId=items, pathPart="{id}")["id"]
     proxy = client.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
-    uri = (
-        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
-        f"{function_arn(echo)}/invocations"
-    )
-    for resource, method in ((item, "GET"), (proxy, "ANY")):
-        client.put_method(
-            restApiId=api_id, resourceId=resource, httpMethod=method, authorizationType="NONE"
-        )
-        client.put_integration(
-            restApiId=api_id,
-            resourceId=resource,
-            httpMethod=method,
-            type="AWS_PROXY",
-            integrationHttpMethod="POST",
-            uri=uri,
-        )
+    put_proxy(client, api_id, item, "GET", echo)
+    put_proxy(client, api_id, proxy, "ANY", echo)
     client.create_deployment(restApiId=api_id, stageName="prod")
     allow(echo, api_id, "/*/*/*")
     return api_id, f"{emulator.url}/_aws/execute-api/{api_id}/prod"
@@ -188,23 +208,12 @@ def test_http_api_plain_returns_binary_bodies_and_errors(http_api):
 
 
 def test_http_api_with_payload_format_1_0(echo, emulator):
-    client = boto3.client("apigatewayv2", endpoint_url=emulator.url, region_name="us-east-1")
-    api_id = client.create_api(Name=unique("http-v1"), ProtocolType="HTTP")["ApiId"]
-    integration = client.create_integration(
-        ApiId=api_id,
-        IntegrationType="AWS_PROXY",
-        IntegrationUri=function_arn(echo),
-        PayloadFormatVersion="1.0",
-    )["IntegrationId"]
-    client.create_route(
-        ApiId=api_id, RouteKey="GET /v1/{name}", Target=f"integrations/{integration}"
-    )
-    client.create_stage(ApiId=api_id, StageName="$default")
+    api_id = http_api_for(echo, ["GET /v1/{name}"], "$default", PayloadFormatVersion="1.0")
     allow(echo, api_id, "/*/GET/v1/{name}")
     status, headers, body = call(f"{emulator.url}/_aws/execute-api/{api_id}/v1/ada?x=1&x=2")
     event = json.loads(body)
     assert status == 201 and headers.get_all("X-Multi") == ["a", "b"]
-    assert event["version"] == "1.0" and event["resource"] == "GET /v1/{name}"
+    assert event["version"] == "1.0" and event["resource"] == "/v1/{name}"
     assert event["pathParameters"] == {"name": "ada"}
     assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"]}
     assert event["headers"]["X-Forwarded-Proto"] == "http"
@@ -275,22 +284,9 @@ def test_rest_api_binary_media_types_errors_and_missing_routes(rest_api):
     assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
 
 
-def test_rest_api_without_permission_is_an_internal_server_error(emulator):
-    client = boto3.client("apigateway", endpoint_url=emulator.url, region_name="us-east-1")
+def test_rest_api_without_permission_is_an_internal_server_error(echo, emulator):
     name = deploy("def handler(e, c):\n    return {'statusCode': 200, 'body': 'ok'}\n")
-    api_id = client.create_rest_api(name=unique("rest-noperm"))["id"]
-    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
-    client.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
-    client.put_integration(
-        restApiId=api_id,
-        resourceId=root,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn(name)}"
-        "/invocations",
-    )
-    client.create_deployment(restApiId=api_id, stageName="v1")
+    api_id = rest_root_api(name, "v1")
     url = f"{emulator.url}/_aws/execute-api/{api_id}/v1/"
     status, _, body = call(url)
     assert (status, json.loads(body)) == (500, {"message": "Internal server error"})
@@ -307,36 +303,12 @@ def test_integration_timeouts_answer_without_waiting_for_the_function(emulator, 
     slow = deploy(
         "import time\ndef handler(e, c):\n    time.sleep(3)\n    return 'late'\n", Timeout=10
     )
-    v2 = boto3.client("apigatewayv2")
-    api_id = v2.create_api(Name=unique("slow"), ProtocolType="HTTP")["ApiId"]
-    integration = v2.create_integration(
-        ApiId=api_id,
-        IntegrationType="AWS_PROXY",
-        IntegrationUri=function_arn(slow),
-        PayloadFormatVersion="2.0",
-        TimeoutInMillis=300,
-    )["IntegrationId"]
-    v2.create_route(ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}")
-    v2.create_stage(ApiId=api_id, StageName="$default")
+    api_id = http_api_for(slow, ["$default"], "$default", TimeoutInMillis=300)
     allow(slow, api_id)
     status, _, body = call(f"{emulator.url}/_aws/execute-api/{api_id}/x")
     assert (status, json.loads(body)) == (503, {"message": "Service Unavailable"})
 
-    v1 = boto3.client("apigateway")
-    rest_id = v1.create_rest_api(name=unique("slow-rest"))["id"]
-    root = v1.get_resources(restApiId=rest_id)["items"][0]["id"]
-    v1.put_method(restApiId=rest_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
-    v1.put_integration(
-        restApiId=rest_id,
-        resourceId=root,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn(slow)}"
-        "/invocations",
-        timeoutInMillis=300,
-    )
-    v1.create_deployment(restApiId=rest_id, stageName="prod")
+    rest_id = rest_root_api(slow, "prod", timeoutInMillis=300)
     allow(slow, rest_id)
     status, _, body = call(f"{emulator.url}/_aws/execute-api/{rest_id}/prod/")
     assert (status, json.loads(body)) == (504, {"message": "Endpoint request timed out"})

@@ -180,9 +180,8 @@ class ApiGatewayInvokeProvider(Provider):
             event = event_v2(proxy, route.route_key, match.path_parameters)
         else:
             binary = api.binary_media_types if api.protocol == "REST" else None
-            event = event_v1(
-                proxy, route.route_key, match.path_parameters, route.resource_id, binary
-            )
+            resource = route.path or route.route_key  # "/items/{id}" ("$default" has no path)
+            event = event_v1(proxy, resource, match.path_parameters, route.resource_id, binary)
         result = self._invoke_within(api, integration, region, function_arn, event)
         if result.function_error:
             raise _function_failed(api, f"the function failed: {result.payload[:500]!r}")
