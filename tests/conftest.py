@@ -14,17 +14,37 @@ def emulator():
         yield emu
 
 
+def _point_at(emulator, patch) -> None:
+    import boto3
+
+    for name, value in {
+        "AWS_ENDPOINT_URL": emulator.url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        patch.setenv(name, value)
+    boto3.setup_default_session()
+
+
 @pytest.fixture
 def aws_env(emulator, monkeypatch):
     """Point boto3 and awswrangler at the threaded emulator through the environment alone."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     import boto3
 
-    boto3.setup_default_session()
+    _point_at(emulator, monkeypatch)
     yield emulator
+    boto3.DEFAULT_SESSION = None
+
+
+@pytest.fixture(scope="module")
+def module_aws_env(emulator):
+    """aws_env for module-scoped fixtures; the environment is restored after the module."""
+    import boto3
+
+    with pytest.MonkeyPatch.context() as patch:
+        _point_at(emulator, patch)
+        yield emulator
     boto3.DEFAULT_SESSION = None
 
 
