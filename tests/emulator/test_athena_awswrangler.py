@@ -156,3 +156,12 @@ def test_tables_written_by_awswrangler_are_queryable(table):
         )
         assert got["event"].tolist() == ["a", "b"], name
         assert got["total"].astype(int).tolist() == [3, 7], name
+
+
+def test_ctas_with_no_rows_gives_an_empty_typed_frame(table):
+    df = wr.athena.read_sql_query(
+        "SELECT event, count(*) AS n FROM events WHERE event = 'never' GROUP BY event",
+        database="wrdb",
+        s3_output=OUT,
+    )
+    assert df.empty and list(df.columns) == ["event", "n"]

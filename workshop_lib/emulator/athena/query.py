@@ -85,12 +85,13 @@ def run(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext):
         raise failure(exc, ctx.sql) from None
 
 
-def execute(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext) -> None:
-    """Run a DuckDB statement that returns nothing (COPY), mapping errors to Athena's."""
+def execute(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext) -> int:
+    """Run a COPY statement, mapping errors to Athena's; returns the rows it wrote."""
     try:
-        con.execute(duck_sql)
+        written = con.execute(duck_sql).fetchall()
     except duckdb.Error as exc:
         raise failure(exc, ctx.sql) from None
+    return int(written[0][0]) if written and written[0] else 0
 
 
 def _locate(sql: str, name: str) -> str:

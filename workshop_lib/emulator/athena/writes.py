@@ -95,20 +95,18 @@ def _write(
         )
     if kind == "csv":
         options += [f"DELIMITER '{delimiter}'", "HEADER false", "QUOTE ''", "NULLSTR '\\N'"]
-    count = query.run(con, f"SELECT count(*) FROM ({duck_sql})", ctx).fetchall()[0][0]
     tmp = Path(tempfile.mkdtemp(prefix="athena-write-"))
     try:
+        destination = tmp / (ctx.query_id + "_0" + ext)
         if partitioned_by:
             cols = ", ".join(types.quote(c) for c in partitioned_by)
             options += [f"PARTITION_BY ({cols})", f"FILENAME_PATTERN '{ctx.query_id}_{{i}}'"]
-            query.execute(con, f"COPY ({duck_sql}) TO '{tmp}' ({', '.join(options)})", ctx)
-        elif count:
-            query.execute(
-                con,
-                f"COPY ({duck_sql}) TO '{tmp / (ctx.query_id + '_0' + ext)}' "
-                f"({', '.join(options)})",
-                ctx,
-            )
+            destination = tmp
+        copy = f"COPY ({duck_sql}) TO '{destination}' ({', '.join(options)})"
+        count = query.execute(con, copy, ctx)
+        if not count:  # Athena writes no data file for an empty result
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
         base = target if target.endswith("/") else target + "/"
         for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
             relative = path.relative_to(tmp).as_posix()
