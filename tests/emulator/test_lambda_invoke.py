@@ -292,12 +292,18 @@ def test_responses_over_6_mb_are_a_function_error(aws_env):
     assert error["errorType"] == "Function.ResponseSizeTooLarge"
 
 
+def _warm_workers(url: str) -> int:
+    with urllib.request.urlopen(f"{url}/_emulator/health", timeout=5) as response:
+        providers = json.loads(response.read())["providers"]
+    return next(p["warm_workers"] for p in providers if p["name"] == "lambda-invoke")
+
+
 def test_reset_stops_the_workers(emulator):
     pid = _deploy_and_get_worker_pid(emulator.url)
-    assert psutil.pid_exists(pid)
+    assert psutil.pid_exists(pid) and _warm_workers(emulator.url) >= 1
     # Only the Lambda provider's part of POST /_emulator/reset: moto's state is shared.
     next(p for p in emulator.app.providers if p.name == "lambda-invoke").reset()
-    assert not psutil.pid_exists(pid)
+    assert not psutil.pid_exists(pid) and _warm_workers(emulator.url) == 0
 
 
 @pytest.mark.slow

@@ -192,6 +192,11 @@ class GlueRunner:
             done.append(entry)
         return done, errors
 
+    def active_count(self) -> int:
+        """Runs not finished yet (the health endpoint shows it)."""
+        with self._lock:
+            return sum(r.state in ACTIVE_STATES for runs in self.runs.values() for r in runs)
+
     def _job(self, region: str, name: str) -> dict:
         client = self.app.client("glue", region)
         try:

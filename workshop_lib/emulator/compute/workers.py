@@ -263,10 +263,10 @@ class WorkerPool:
                 group.count -= 1
             stale += old
 
-    def worker_count(self, key: str) -> int:
+    def worker_count(self) -> int:
+        """Workers alive now, idle or busy (the health endpoint shows it)."""
         with self._changed:
-            group = self._functions.get(key)
-            return group.count if group else 0
+            return sum(group.count for group in self._functions.values())
 
     def stop_all(self) -> None:
         """Stop every worker (reset, emulator exit); busy ones end their call as 'exit'."""

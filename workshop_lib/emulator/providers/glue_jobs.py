@@ -103,6 +103,9 @@ class GlueJobsProvider(Provider):
         done, errors = self.runner.stop(region, job_name, run_ids)
         return _json({"SuccessfulSubmissions": done, "Errors": errors})
 
+    def info(self) -> dict:
+        return {**super().info(), "active_runs": self.runner.active_count()}
+
     def reset(self) -> None:
         self.runner.reset()
 

@@ -156,7 +156,11 @@ class LambdaInvokeProvider(Provider):
         return Response(json.dumps({"Status": 202}), 202, content_type="application/json")
 
     def info(self) -> dict:
-        return {**super().info(), "runtimes": "python3.x (zip)"}
+        return {
+            **super().info(),
+            "runtimes": "python3.x (zip)",
+            "warm_workers": self.invoker.pool.worker_count(),
+        }
 
     def reset(self) -> None:
         self.invoker.reset()
