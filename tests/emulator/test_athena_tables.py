@@ -230,3 +230,29 @@ def test_views_are_stored_in_glue_and_expand_in_queries(s3):
     assert q("SELECT sum(n) FROM order_counts")[1] == ["70"]
     q("DROP VIEW order_counts")
     assert "order_counts" not in [r[0] for r in q("SHOW TABLES")]
+
+
+def test_nested_arrays_of_structs_and_maps_from_json(s3):
+    rows = [
+        {
+            "orderId": "o1",
+            "Items": [{"productId": "p1", "Qty": 2}, {"productId": "p2", "Qty": 1}],
+            "flags": {"gift": True, "express": False},
+        },
+        {"orderId": "o2", "Items": [{"productId": "p1", "Qty": 5}], "flags": {}},
+    ]
+    put_json(s3, "nested/orders.json.gz", rows)
+    q(
+        "CREATE EXTERNAL TABLE nested_orders (orderid string, "
+        "items array<struct<productid:string,qty:int>>, flags map<string,boolean>) "
+        "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+        f"LOCATION 's3://{BUCKET}/nested/'"
+    )
+    got = q(
+        "SELECT i.productid, sum(i.qty) FROM nested_orders CROSS JOIN UNNEST(items) AS t(i) "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    assert got[1:] == [["p1", "7"], ["p2", "1"]]
+    listed = q("SELECT orderid, items, flags['gift'] FROM nested_orders ORDER BY orderid")
+    assert listed[1] == ["o1", "[{productid=p1, qty=2}, {productid=p2, qty=1}]", "true"]
+    assert listed[2][2] is None

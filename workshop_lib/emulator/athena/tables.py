@@ -234,7 +234,7 @@ def _renamed(src: str, glue: exp.DataType, names: dict, depth: int) -> str:
     if glue.this == exp.DType.ARRAY:
         var = f"x{depth}"
         inner = _renamed(var, glue.expressions[0], names, depth + 1)
-        return f"list_transform({src}, {var} -> {inner})"
+        return f"list_transform({src}, lambda {var}: {inner})"
     if glue.this != exp.DType.STRUCT:
         return src  # maps of structs keep their JSON field names
     parts = []
