@@ -278,8 +278,9 @@ def test_rest_api_binary_media_types_errors_and_missing_routes(rest_api):
     assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
     status, _, body = call(f"{url}/x?mode=malformed")
     assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
-    status, _, body = call(f"{url}/", "DELETE")  # the root resource has no method
+    status, headers, body = call(f"{url}/", "DELETE")  # the root resource has no method
     assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    assert headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     status, _, body = call(url.replace("/prod", "/dev") + "/items/1")
     assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
 

@@ -356,6 +356,12 @@ def _deploy_and_get_worker_pid(url: str) -> int:
     return json.loads(client.invoke(FunctionName=name)["Payload"].read())
 
 
+def test_client_context_reaches_the_handler(aws_env):
+    name = deploy("def handler(e, c):\n    return c.client_context.custom\n")
+    context = base64.b64encode(json.dumps({"custom": {"app": "shop"}}).encode()).decode()
+    assert invoke(name, ClientContext=context)[1] == {"app": "shop"}
+
+
 def test_worker_environment_has_no_emulator_secrets(aws_env):
     name = deploy("import os\ndef handler(e, c):\n    return dict(os.environ)\n")
     env = invoke(name)[1]

@@ -41,6 +41,11 @@ PATH_PREFIX = "/_aws/execute-api/"
 _FUNCTION_IN_URI = re.compile(r":lambda:path/[^/]+/functions/(.+)/invocations$")
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 _HOP_HEADERS = {"connection", "transfer-encoding", "content-length"}
+_REST_ERROR_TYPES = {  # REST APIs name their own errors in this header
+    403: "MissingAuthenticationTokenException",
+    500: "InternalServerErrorException",
+    502: "InternalServerErrorException",
+}
 
 
 class _ApiAnswer(Exception):
@@ -124,10 +129,11 @@ class ApiGatewayInvokeProvider(Provider):
                 log.warning(
                     "API %s %s %s: %s", api and api.api_id, request.method, request.path, exc
                 )
+            headers = [("Content-Type", "application/json")]
+            if api is not None and api.protocol == "REST" and exc.status in _REST_ERROR_TYPES:
+                headers.append(("x-amzn-ErrorType", _REST_ERROR_TYPES[exc.status]))
             answer = ProxyResponse(
-                exc.status,
-                [("Content-Type", "application/json")],
-                json.dumps({"message": exc.message}).encode(),
+                exc.status, headers, json.dumps({"message": exc.message}).encode()
             )
         headers = [(k, v) for k, v in answer.headers if k.lower() not in _HOP_HEADERS]
         if api is None or api.protocol == "HTTP":
