@@ -11,7 +11,7 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
-    roomy_quotas,
+    point_boto3_at,
     trained_version,
     unique,
     wait,
@@ -28,21 +28,8 @@ def data():
 @pytest.fixture(scope="module")
 def chain(emulator, data):
     """One group with data, a user-personalization and a popularity campaign."""
-    import os
-
-    import boto3
-
-    env = {
-        "AWS_ENDPOINT_URL": emulator.url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    boto3.setup_default_session()
-    roomy_quotas(emulator)
-    personalize, _runtime, _events = clients()
+    restore = point_boto3_at(emulator)
+    personalize = clients()[0]
     interactions, items = data
     arns = group_with_data(personalize, interactions, items)
     arns["up_solution"], arns["up_version"] = trained_version(
@@ -54,12 +41,7 @@ def chain(emulator, data):
     arns["up_campaign"] = campaign_for(personalize, arns["up_version"])
     arns["pop_campaign"] = campaign_for(personalize, arns["pop_version"])
     yield arns
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    boto3.DEFAULT_SESSION = None
+    restore()
 
 
 def test_states_walk_from_pending_to_active(aws_env):

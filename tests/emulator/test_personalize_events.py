@@ -11,7 +11,7 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
-    roomy_quotas,
+    point_boto3_at,
     trained_version,
     unique,
     wait,
@@ -22,18 +22,7 @@ from workshop_lib.emulator.personalize.synthetic import generate
 
 @pytest.fixture(scope="module")
 def setup(emulator):
-    import os
-
-    import boto3
-
-    os.environ.update(
-        AWS_ENDPOINT_URL=emulator.url,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    boto3.setup_default_session()
-    roomy_quotas(emulator)
+    restore = point_boto3_at(emulator)
     personalize, _, _ = clients()
     interactions, items = generate(n_users=250, n_items=150, seed=5)
     arns = group_with_data(personalize, interactions, items)
@@ -50,7 +39,8 @@ def setup(emulator):
     _, arns["sims_version"] = trained_version(personalize, arns["group"], "aws-sims")
     arns["sims_campaign"] = campaign_for(personalize, arns["sims_version"])
     arns["interactions_frame"] = interactions
-    return arns
+    yield arns
+    restore()
 
 
 def event(item: str, kind: str = "View", **extra) -> dict:

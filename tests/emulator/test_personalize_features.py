@@ -17,6 +17,7 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
+    point_boto3_at,
     provider_of,
     put_text,
     roomy_quotas,
@@ -30,21 +31,13 @@ from workshop_lib.emulator.personalize.synthetic import generate
 
 @pytest.fixture(scope="module")
 def setup(emulator):
-    import os
-
-    os.environ.update(
-        AWS_ENDPOINT_URL=emulator.url,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    boto3.setup_default_session()
-    roomy_quotas(emulator)
+    restore = point_boto3_at(emulator)
     personalize, _, _ = clients()
     interactions, items = generate(n_users=260, n_items=120, seed=23, repeats=True)
     arns = group_with_data(personalize, interactions, items)
     arns["frames"] = (interactions, items)
-    return arns
+    yield arns
+    restore()
 
 
 def test_metrics_follow_personalizes_protocol(aws_env, setup):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import uuid
 
@@ -144,3 +145,33 @@ def provider_of(emulator):
 def roomy_quotas(emulator) -> None:
     """Many test modules share one emulator: lift the per-region dataset group quota (5)."""
     provider_of(emulator).control.quotas["dataset_groups"] = 10_000
+
+
+ENVIRONMENT = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+)
+
+
+def point_boto3_at(emulator):
+    """Module fixtures: boto3's default session talks to the shared test emulator.
+
+    Returns the function that puts the environment back (call it after the fixture's yield).
+    """
+    saved = {key: os.environ.get(key) for key in ENVIRONMENT}
+    values = (emulator.url, "test", "test", "us-east-1")
+    os.environ.update(dict(zip(ENVIRONMENT, values, strict=True)))
+    boto3.setup_default_session()
+    roomy_quotas(emulator)
+
+    def restore() -> None:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        boto3.DEFAULT_SESSION = None
+
+    return restore

@@ -15,7 +15,15 @@ import time
 from . import recipes
 from .control import arn
 from .imports import ImportFailure, read_objects, split_location
-from .validation import ApiError, check_arn, check_name, invalid, limit_exceeded, require
+from .validation import (
+    ApiError,
+    check_arn,
+    check_name,
+    check_role,
+    invalid,
+    limit_exceeded,
+    require,
+)
 
 STATUS = {"CREATE PENDING": "PENDING", "CREATE IN_PROGRESS": "IN PROGRESS"}
 
@@ -47,7 +55,7 @@ class BatchOps:
         version = self._active(
             "solution-version", body.get("solutionVersionArn"), "solutionVersionArn"
         )
-        require(body, "roleArn")
+        check_role(require(body, "roleArn"))
         source = ((require(body, "jobInput") or {}).get("s3DataSource") or {}).get("path")
         target = ((require(body, "jobOutput") or {}).get("s3DataDestination") or {}).get("path")
         if not source or not target:

@@ -29,6 +29,7 @@ from .validation import (
     check_length,
     check_max_items,
     check_name,
+    check_role,
     check_tags,
     in_use,
     invalid,
@@ -149,6 +150,7 @@ class ControlPlane:
     def op_CreateDatasetGroup(self, body: dict, region: str) -> dict:
         name = check_name(body.get("name"))
         check_enum(body.get("domain"), "domain", ("ECOMMERCE", "VIDEO_ON_DEMAND"))
+        check_role(body.get("roleArn"))
         if body.get("roleArn") and not body.get("kmsKeyArn"):
             raise invalid("roleArn can only be specified together with kmsKeyArn.")
         groups = [r for r in self.store.all("dataset-group", region)]
@@ -320,8 +322,7 @@ class ControlPlane:
             )
         mode = body.get("importMode") or "FULL"
         check_enum(mode, "importMode", ("FULL", "INCREMENTAL"))
-        if body.get("roleArn") is not None:
-            check_arn(body["roleArn"].replace(":iam:", ":personalize:"), "roleArn")
+        check_role(body.get("roleArn"))
         if not dataset.active:
             raise in_use(f"Dataset {dataset.arn} is not ACTIVE (status: {dataset.status}).")
         if self._running("dataset-import-job", region) >= self.quotas["running_imports"]:
@@ -475,6 +476,7 @@ class ControlPlane:
         check_length(expression, "filterExpression", 2500)
         group = self._active("dataset-group", body.get("datasetGroupArn"), "datasetGroupArn")
         parsed = parse_filter(expression)
+        self._check_filter_fields(group.arn, parsed)
         group_filters = self.store.children("filter", "datasetGroupArn", group.arn)
         if len(group_filters) >= self.quotas["filters_per_group"]:
             raise limit_exceeded(
@@ -491,6 +493,33 @@ class ControlPlane:
         resource = self._new("filter", resource_arn, name, fields, body.get("tags"))
         resource.state["filter"] = parsed
         return {"filterArn": resource_arn}
+
+    def _check_filter_fields(self, group_arn: str, expressions) -> None:
+        """Fields must exist in the group's schemas, and be neither boolean nor textual."""
+        fields: set[tuple[str, str]] = set()
+        for expression in expressions:
+            for condition in [c for g in expression.groups for c in g]:
+                fields.add(
+                    ("ITEMS" if condition.dataset != "Interactions" else "", condition.field)
+                )
+            fields |= {("USERS", c.field) for c in expression.user_conditions}
+        if len({name for _, name in fields}) > 10:
+            raise invalid("A filter can use at most 10 distinct fields.")
+        for dataset_type, name in sorted(fields):
+            dataset = self.dataset_of(group_arn, dataset_type) if dataset_type else None
+            if dataset is None:
+                continue
+            field = dataset.state["data"].schema.field(name)
+            if field is None:
+                raise invalid(
+                    f"Invalid Expression: {name} is not a field of the {dataset_type.title()} "
+                    "dataset."
+                )
+            if field.type == "boolean" or field.textual:
+                kind = "textual" if field.textual else "boolean"
+                raise invalid(
+                    f"Invalid Expression: {name} is a {kind} field; filters cannot use it."
+                )
 
     def op_DescribeFilter(self, body: dict, region: str) -> dict:
         return {"filter": self._get("filter", body.get("filterArn"), "filterArn").describe()}

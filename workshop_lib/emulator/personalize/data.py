@@ -23,6 +23,7 @@ class DatasetData:
         self.puts: list[dict[str, Any]] = []  # interactions: events in arrival order
         self.records: dict[str, dict[str, Any]] = {}  # users/items: last record per ID
         self._event_keys: set[tuple] = set()
+        self._event_ids: set[str] = set()
         self.version = 0
 
     @property
@@ -40,13 +41,15 @@ class DatasetData:
             self.bulk = frame.reset_index(drop=True)
             self.version += 1
 
-    def add_event(self, row: dict[str, Any]) -> bool:
-        """Append an event; False when an identical one is stored already."""
+    def add_event(self, row: dict[str, Any], event_id: str | None = None) -> bool:
+        """Append an event; False when an identical one, or one with its eventId, is stored."""
         key = tuple(sorted((k, str(v)) for k, v in row.items()))
         with self.lock:
-            if key in self._event_keys:
+            if key in self._event_keys or (event_id is not None and event_id in self._event_ids):
                 return False
             self._event_keys.add(key)
+            if event_id is not None:
+                self._event_ids.add(event_id)
             self.puts.append(row)
             self.version += 1
             return True

@@ -2,7 +2,8 @@
 
 put_events needs an ACTIVE event tracker (unknown trackingId: InvalidInputException, the only
 error the API declares) and an Interactions dataset in its group. Each event lands in that
-dataset (identical events once) and in the group's live log that campaigns read. Anonymous
+dataset (identical events once; a repeated eventId is not used again) and in the group's live
+log that campaigns read. Anonymous
 events (no userId) are stored under the sessionId, which is the userId to ask recommendations for.
 """
 
@@ -81,8 +82,8 @@ class Events:
         data = dataset.state["data"]
         rows = [self._event_row(e, user or session, data.schema) for e in events]
         live = self.control.live_events(group)
-        for row in rows:
-            if data.add_event(row):
+        for row, sent in zip(rows, events, strict=True):
+            if data.add_event(row, sent.get("eventId")):
                 live.add(row["USER_ID"], row["ITEM_ID"], row.get("EVENT_TYPE") or "")
 
     def _event_row(self, event: dict, user: str, schema) -> dict[str, Any]:

@@ -10,6 +10,7 @@ deterministic (an emulator choice).
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from typing import Any
@@ -21,7 +22,14 @@ from .filters import FilterContext, allowed_items, parse_values
 from .models.base import top_n
 from .models.user_personalization import softmax
 from .training import Trained
-from .validation import ApiError, check_arn, check_length, check_max_items, invalid
+from .validation import (
+    ApiError,
+    check_arn,
+    check_length,
+    check_max_items,
+    check_name,
+    invalid,
+)
 
 _KEY = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -90,6 +98,29 @@ class Runtime:
         return self._tables[key]
 
     # ---------------------------------------------------------------- filters
+    @staticmethod
+    def _banned(model, allowed: set[str] | None) -> np.ndarray:
+        """Item codes a filter leaves out (allowed=None: none)."""
+        if allowed is None:
+            return np.array([], dtype=np.int64)
+        return np.flatnonzero([str(i) not in allowed for i in model.item_ids])
+
+    def _promotion(self, body: dict, campaign, trained: Trained, user, item):
+        """(name, percentPromotedItems, allowed item ids) of the request's promotion, if any."""
+        promotions = body.get("promotions") or []
+        if not promotions:
+            return None
+        promotion = promotions[0]
+        name = promotion.get("name")
+        check_name(name, "promotions.1.member.name")
+        share = promotion.get("percentPromotedItems")
+        if not isinstance(share, int) or not 1 <= share <= 100:
+            raise invalid("percentPromotedItems must be an integer from 1 to 100.")
+        if not promotion.get("filterArn"):
+            raise invalid("A promotion needs a filterArn that selects the promoted items.")
+        allowed = self._filter(promotion, campaign, trained, user, item)
+        return name, share, allowed
+
     def _filter(self, body: dict, campaign, trained: Trained, user: str | None, item: str | None):
         value = body.get("filterArn")
         raw_values = body.get("filterValues") or {}
@@ -217,18 +248,24 @@ class Runtime:
             history = self._history(campaign, trained, user) if user else np.array([], int)
             scores = model.scores(history)
         allowed = self._filter(body, campaign, trained, user, item)
-        banned = None
-        if allowed is not None:
-            ids = model.item_ids
-            banned = np.array([str(i) not in allowed for i in ids], dtype=bool)
-            banned = np.flatnonzero(banned)
-        chosen = top_n(scores, n, banned)
+        banned = self._banned(model, allowed)
+        promotion = self._promotion(body, campaign, trained, user, item)
+        promoted = np.array([], dtype=np.int64)
+        if promotion is not None:
+            name, share, promo_allowed = promotion
+            promo_banned = np.union1d(banned, self._banned(model, promo_allowed))
+            promoted = top_n(scores, math.ceil(n * share / 100), promo_banned)
+        rest = top_n(scores, n - len(promoted), np.union1d(banned, promoted))
+        chosen = _interleave(rest, promoted, n)
         probabilities = softmax(scores) if trained.recipe in recipes.SCORED else None
         entries = []
+        promoted_set = set(promoted.tolist())
         for code in chosen:
             entry: dict[str, Any] = {"itemId": str(model.item_ids[code])}
             if probabilities is not None:
                 entry["score"] = round(float(probabilities[code]), 7)
+            if code in promoted_set:
+                entry["promotionName"] = name
             entries.append(entry)
         if names:
             self._attach_metadata(entries, campaign, trained, names)
@@ -267,6 +304,23 @@ class Runtime:
         if names:
             self._attach_metadata(entries, campaign, trained, names)
         return {"personalizedRanking": entries, "recommendationId": _recommendation_id()}
+
+
+def _interleave(rest: np.ndarray, promoted: np.ndarray, n: int) -> list[int]:
+    """Promoted items spread evenly through the list, the others in score order."""
+    total = min(n, len(rest) + len(promoted))
+    slots = (
+        {round(k * total / len(promoted)) for k in range(len(promoted))} if len(promoted) else set()
+    )
+    ordered, regular, special = [], iter(rest.tolist()), iter(promoted.tolist())
+    for position in range(total):
+        source = special if position in slots else regular
+        value = next(source, None)
+        if value is None:
+            value = next(regular if source is special else special, None)
+        if value is not None:
+            ordered.append(value)
+    return ordered
 
 
 def _recommendation_id() -> str:

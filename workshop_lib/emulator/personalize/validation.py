@@ -14,8 +14,10 @@ from typing import Any
 
 NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*"
 ARN_PATTERN = r"arn:([a-z\d-]+):personalize:.*:.*:.+"
+ROLE_PATTERN = r"arn:([a-z\d-]+):iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 _NAME_RE = re.compile(NAME_PATTERN + "$")
 _ARN_RE = re.compile(ARN_PATTERN + "$")
+_ROLE_RE = re.compile(ROLE_PATTERN + "$")
 MAX_TAGS = 200
 
 
@@ -93,6 +95,18 @@ def check_arn(value: Any, field: str) -> str:
     if not _ARN_RE.match(value):
         raise _constraint(
             value, field, f"Member must satisfy regular expression pattern: {ARN_PATTERN}"
+        )
+    return value
+
+
+def check_role(value: Any, field: str = "roleArn") -> Any:
+    """An IAM role ARN (optional member): the pattern botocore leaves to the server."""
+    if value is None:
+        return None
+    check_length(value, field, 256, 0)
+    if not isinstance(value, str) or not _ROLE_RE.match(value):
+        raise _constraint(
+            value, field, f"Member must satisfy regular expression pattern: {ROLE_PATTERN}"
         )
     return value
 
