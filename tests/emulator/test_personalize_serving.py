@@ -253,3 +253,43 @@ def test_every_list_paginates(aws_env, setup, method, key, args):
     ][: len(paged)]
     with pytest.raises(personalize.exceptions.InvalidInputException):
         getattr(personalize, method)(**args, maxResults=101)
+
+
+def test_cold_users_and_cold_items(aws_env):
+    """Users metadata steers cold users; aws-user-personalization explores new items."""
+    import pandas as pd
+
+    personalize, runtime, _ = clients()
+    interactions, items = generate(n_users=400, n_items=80, seed=41)
+    # users of segment "a" only ever touch items of category cat0 (a planted taste)
+    users = pd.DataFrame({"USER_ID": [f"u{k}" for k in range(400)] + ["newcomer"]})
+    users["SEGMENT"] = ["a" if k % 2 else "b" for k in range(400)] + ["a"]
+    cat0 = set(items[items.CATEGORY == "cat0"].ITEM_ID)
+    in_a = interactions.USER_ID.isin(users[users.SEGMENT == "a"].USER_ID)
+    interactions = interactions[~in_a | interactions.ITEM_ID.isin(cat0)]
+    extra = pd.DataFrame({"ITEM_ID": ["fresh-1", "fresh-2"], "CATEGORY": "cat0", "PRICE": 3.0})
+    arns = group_with_data(
+        personalize, interactions, pd.concat([items, extra], ignore_index=True), users
+    )
+    _, version = trained_version(personalize, arns["group"], "aws-user-personalization")
+    plain = campaign_for(
+        personalize,
+        version,
+        campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}},
+    )
+    top = runtime.get_recommendations(campaignArn=plain, userId="newcomer", numResults=5)
+    assert {i["itemId"] for i in top["itemList"]} <= cat0
+    anonymous = runtime.get_recommendations(campaignArn=plain, userId="stranger", numResults=5)
+    assert {i["itemId"] for i in anonymous["itemList"]} - cat0
+    exploring = campaign_for(
+        personalize,
+        version,
+        campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.6"}},
+    )
+    listed = runtime.get_recommendations(campaignArn=exploring, userId="u1", numResults=10)
+    ids = [i["itemId"] for i in listed["itemList"]]
+    assert len(ids) == 10 and {"fresh-1", "fresh-2"} <= set(ids)
+    quiet = runtime.get_recommendations(campaignArn=plain, userId="u1", numResults=10)
+    assert not {"fresh-1", "fresh-2"} & {i["itemId"] for i in quiet["itemList"]}
+    for arn in (plain, exploring):
+        personalize.delete_campaign(campaignArn=arn)

@@ -80,7 +80,21 @@ def put_text(text: str) -> str:
     return f"s3://{bucket}/data.csv"
 
 
-def group_with_data(personalize, interactions, items=None) -> dict:
+USERS_SCHEMA = json.dumps(
+    {
+        "type": "record",
+        "name": "Users",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "SEGMENT", "type": "string", "categorical": True},
+        ],
+        "version": "1.0",
+    }
+)
+
+
+def group_with_data(personalize, interactions, items=None, users=None) -> dict:
     """An ACTIVE dataset group with imported Interactions (and Items): their ARNs."""
     group = personalize.create_dataset_group(name=unique("dg"))["datasetGroupArn"]
     wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
@@ -88,6 +102,8 @@ def group_with_data(personalize, interactions, items=None) -> dict:
     specs = [("Interactions", INTERACTIONS_SCHEMA, interactions)]
     if items is not None:
         specs.append(("Items", ITEMS_SCHEMA, items))
+    if users is not None:
+        specs.append(("Users", USERS_SCHEMA, users))
     for kind, schema_text, frame in specs:
         schema = personalize.create_schema(name=unique("schema"), schema=schema_text)["schemaArn"]
         dataset = personalize.create_dataset(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import recipes
+from .cold import cold_user_scores, exploration_items
 from .filters import FilterContext, allowed_items, parse_values
 from .models.base import top_n
 from .models.user_personalization import softmax
@@ -241,12 +242,17 @@ class Runtime:
         if category == "RELATED_ITEMS" and not item:
             raise invalid("itemId is required for a campaign with a RELATED_ITEMS recipe.")
         names = self._metadata(body, campaign, trained, n)
+        history = np.array([], dtype=np.int32)
         if category == "RELATED_ITEMS":
             code = model.item_index.get(item)
             scores = model.related(code) if code is not None else model.popularity.copy()
         else:
-            history = self._history(campaign, trained, user) if user else np.array([], int)
+            if user:
+                history = self._history(campaign, trained, user)
             scores = model.scores(history)
+            if user and not len(history) and trained.cold is not None:
+                row = self._user_row(campaign.state["group"], user)
+                scores = cold_user_scores(trained.cold, row, scores)
         allowed = self._filter(body, campaign, trained, user, item)
         banned = self._banned(model, allowed)
         promotion = self._promotion(body, campaign, trained, user, item)
@@ -255,8 +261,9 @@ class Runtime:
             name, share, promo_allowed = promotion
             promo_banned = np.union1d(banned, self._banned(model, promo_allowed))
             promoted = top_n(scores, math.ceil(n * share / 100), promo_banned)
-        rest = top_n(scores, n - len(promoted), np.union1d(banned, promoted))
-        chosen = _interleave(rest, promoted, n)
+        explored = self._exploration(body, campaign, trained, history if user else None, n)
+        rest = top_n(scores, n - len(promoted) - len(explored), np.union1d(banned, promoted))
+        chosen = _interleave(rest, promoted, n - len(explored))
         probabilities = softmax(scores) if trained.recipe in recipes.SCORED else None
         entries = []
         promoted_set = set(promoted.tolist())
@@ -267,9 +274,26 @@ class Runtime:
             if code in promoted_set:
                 entry["promotionName"] = name
             entries.append(entry)
+        if explored:
+            floor = min((e.get("score", 0.0) for e in entries), default=0.0)
+            extra = [{"itemId": i, "score": floor} for i in explored]
+            positions = np.linspace(0, len(entries) + len(extra) - 1, len(extra) + 2)[1:-1]
+            for position, entry in zip(positions.round().astype(int), extra, strict=True):
+                entries.insert(int(position), entry)
         if names:
             self._attach_metadata(entries, campaign, trained, names)
         return {"itemList": entries, "recommendationId": _recommendation_id()}
+
+    def _exploration(self, body: dict, campaign, trained: Trained, history, n: int) -> list[str]:
+        """Cold items for aws-user-personalization campaigns (see cold.py)."""
+        if trained.recipe != "aws-user-personalization" or trained.cold is None:
+            return []
+        if body.get("filterArn") or history is None:
+            return []
+        config = (campaign.fields.get("campaignConfig") or {}).get("itemExplorationConfig") or {}
+        weight = float(config.get("explorationWeight", 0.3))
+        cutoff = float(config.get("explorationItemAgeCutOff", 30))
+        return exploration_items(trained.cold, history, n, weight, cutoff)
 
     def get_personalized_ranking(self, body: dict) -> dict:
         campaign, trained = self._campaign(body)

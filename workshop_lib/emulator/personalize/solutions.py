@@ -241,6 +241,7 @@ class SolutionOps:
         }
         version = self._new("solution-version", version_arn, version_arn, fields, body.get("tags"))
         items = self.dataset_of(group_arn, "ITEMS")
+        users = self.dataset_of(group_arn, "USERS")
         live = self.live_events(group_arn)
 
         def work() -> None:
@@ -248,8 +249,9 @@ class SolutionOps:
             sequence = live.sequence
             frame = interactions.state["data"].frame()
             items_frame = items.state["data"].frame() if items is not None else None
+            users_frame = users.state["data"].frame() if users is not None else None
             try:
-                trained = train(recipe, frame, items_frame, solution.fields, previous)
+                trained = train(recipe, frame, items_frame, solution.fields, previous, users_frame)
             except TrainingFailure as exc:
                 raise RuntimeError(str(exc)) from None
             trained.event_sequence = sequence

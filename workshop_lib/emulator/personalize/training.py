@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import recipes
+from .cold import ColdStart, build_cold_start
 from .metrics import evaluate, holdout_split
 from .models import Model, new_model
 from .models.base import build, select_events
@@ -41,6 +42,7 @@ class Trained:
     event_sequence: int = 0  # live events up to this number are in the training data
     interactions: Any = None  # the training snapshot (filters on Interactions read it)
     user_events: dict[str, Any] = field(default_factory=dict)  # built lazily by filters
+    cold: ColdStart | None = None  # user-personalization: cold users and items
 
 
 def train(
@@ -49,6 +51,7 @@ def train(
     items_frame,
     solution: dict[str, Any],
     previous: Trained | None = None,
+    users_frame=None,
 ) -> Trained:
     """Train `recipe` on the group's data (pandas frames) for a solution's configuration."""
     started = time.time()
@@ -81,6 +84,9 @@ def train(
 
     model = new_model(family)
     model.fit(data, {**params, **measured.params}, hpo=False)
+    cold = None
+    if family == "user_personalization":
+        cold = build_cold_start(data, model, users_frame, items_frame)
     return Trained(
         recipe=recipe,
         model=model,
@@ -89,4 +95,5 @@ def train(
         tuned={k: str(v) for k, v in measured.params.items()},
         item_metadata=items_frame,
         seconds=time.time() - started,
+        cold=cold,
     )
