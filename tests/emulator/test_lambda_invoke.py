@@ -306,6 +306,27 @@ def test_reset_stops_the_workers(emulator):
     assert not psutil.pid_exists(pid) and _warm_workers(emulator.url) == 0
 
 
+def test_a_reset_during_a_call_ends_it_as_a_runtime_exit(emulator, aws_env, tmp_path):
+    name = deploy(
+        """
+        import pathlib, time
+
+        def handler(event, context):
+            pathlib.Path(event["flag"]).touch()
+            time.sleep(30)
+        """,
+        Timeout=60,
+    )
+    flag = tmp_path / "running"
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(invoke, name, {"flag": str(flag)})
+        while not flag.exists():
+            time.sleep(0.05)
+        next(p for p in emulator.app.providers if p.name == "lambda-invoke").reset()
+        response, error = call.result(timeout=10)
+    assert response["FunctionError"] == "Unhandled" and error["errorType"] == "Runtime.ExitError"
+
+
 @pytest.mark.slow
 def test_workers_end_with_the_emulator_process(free_port, tmp_path):
     server = subprocess.Popen(

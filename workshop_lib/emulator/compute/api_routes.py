@@ -42,27 +42,19 @@ def match_path(template: str, path: str) -> tuple[tuple[int, ...], dict[str, str
     return (1, literals, len(wanted)), params
 
 
-def select_route(api: ApiDefinition, method: str, path: str) -> tuple[RouteMatch | None, bool]:
-    """The route for a request, and whether the path matched some resource at all.
-
-    REST APIs answer a known path with an unknown method differently from an unknown path,
-    hence the second value.
-    """
+def select_route(api: ApiDefinition, method: str, path: str) -> RouteMatch | None:
+    """The route a request takes, or None (HTTP APIs: 404; REST APIs: 403)."""
     best: tuple[tuple[int, ...], RouteMatch] | None = None
-    path_known = False
     for route in api.routes:
-        if route.path is None:
+        if route.path is None or route.method not in (method, "ANY"):
             continue
         found = match_path(route.path, path)
         if found is None:
-            continue
-        path_known = True
-        if route.method not in (method, "ANY"):
             continue
         score = (*found[0], route.method == method)
         if best is None or score > best[0]:
             best = (score, RouteMatch(route, found[1]))
     if best:
-        return best[1], True
+        return best[1]
     default = next((r for r in api.routes if r.method == "$default"), None)
-    return (RouteMatch(default, {}) if default else None), path_known
+    return RouteMatch(default, {}) if default else None

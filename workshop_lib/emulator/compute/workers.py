@@ -117,7 +117,7 @@ class Worker:
         except TimeoutError as exc:
             self.stop()
             return Outcome("timeout", output=exc.args[0], duration_ms=timeout * 1000)
-        except (WorkerExited, BrokenPipeError) as exc:
+        except (WorkerExited, OSError, ValueError) as exc:  # died, or stopped by a reset
             self.stop()
             output = exc.output if isinstance(exc, WorkerExited) else b""
             return Outcome("exit", output=output, exit_code=self.process.returncode)

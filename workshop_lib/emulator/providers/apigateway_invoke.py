@@ -170,7 +170,7 @@ class ApiGatewayInvokeProvider(Provider):
         )
 
     def _dispatch(self, api: moto_state.ApiDefinition, proxy: ProxyRequest) -> ProxyResponse:
-        match, _ = select_route(api, proxy.method, proxy.path)
+        match = select_route(api, proxy.method, proxy.path)
         if match is None or match.route.integration is None:
             raise _not_found(api)
         route, integration = match.route, match.route.integration
@@ -245,6 +245,9 @@ class ApiGatewayInvokeProvider(Provider):
                 outcome["result"] = invoker.invoke(region, function_arn, json.dumps(event).encode())
             except InvokeError as exc:
                 outcome["error"] = exc
+            except Exception as exc:  # an emulator bug: a 500 for this call, logged
+                log.exception("invoking %s failed", function_arn)
+                outcome["error"] = InvokeError("ServiceException", str(exc), 500)
             finally:
                 done.set()
 
