@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import boto3
-import pytest
 
 WORKSHOP_DDL = """CREATE EXTERNAL TABLE IF NOT EXISTS segment_logs (
   anonymousId string,
@@ -85,18 +82,3 @@ def rows(execution: dict) -> list[list[str | None]]:
 
 def query(sql: str, output: str, database: str | None = None) -> list[list[str | None]]:
     return rows(run(sql, output, database))
-
-
-@contextmanager
-def pointed_at(emulator) -> Iterator[None]:
-    """Module-scoped version of the `aws_env` fixture: boto3/awswrangler reach the emulator."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ENDPOINT_URL", emulator.url)
-        patch.setenv("AWS_ACCESS_KEY_ID", "test")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        boto3.setup_default_session()
-        try:
-            yield
-        finally:
-            boto3.DEFAULT_SESSION = None

@@ -6,7 +6,7 @@ import awswrangler as wr
 import boto3
 import pandas as pd
 import pytest
-from athena_helpers import pointed_at, run
+from athena_helpers import run
 
 from tests.athena_data import make_events, segment_files, upload
 
@@ -25,19 +25,18 @@ SQL = (
 
 
 @pytest.fixture(scope="module")
-def table(emulator):
-    with pointed_at(emulator):
-        s3 = boto3.client("s3")
-        events = make_events(2000, seed=5)
-        upload(s3, BUCKET, segment_files(events, 2))
-        assert run("CREATE DATABASE IF NOT EXISTS wrdb", OUT)["Status"]["State"] == "SUCCEEDED"
-        assert run(DDL, OUT, "wrdb")["Status"]["State"] == "SUCCEEDED"
-        skus: dict[str, int] = {}
-        for e in events:
-            sku = (e.get("properties") or {}).get("sku")
-            if sku:
-                skus[sku] = skus.get(sku, 0) + 1
-        yield skus
+def table(module_aws_env):
+    s3 = boto3.client("s3")
+    events = make_events(2000, seed=5)
+    upload(s3, BUCKET, segment_files(events, 2))
+    assert run("CREATE DATABASE IF NOT EXISTS wrdb", OUT)["Status"]["State"] == "SUCCEEDED"
+    assert run(DDL, OUT, "wrdb")["Status"]["State"] == "SUCCEEDED"
+    skus: dict[str, int] = {}
+    for e in events:
+        sku = (e.get("properties") or {}).get("sku")
+        if sku:
+            skus[sku] = skus.get(sku, 0) + 1
+    return skus
 
 
 def _check(df, skus) -> None:

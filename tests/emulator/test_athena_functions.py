@@ -8,7 +8,7 @@ import io
 import boto3
 import pandas as pd
 import pytest
-from athena_helpers import pointed_at, query
+from athena_helpers import query
 
 from tests.athena_data import make_events, segment_files, upload
 
@@ -21,26 +21,23 @@ COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def df(emulator):
-    with pointed_at(emulator):
-        files = segment_files(make_events(2500, seed=23), 3)
-        upload(boto3.client("s3"), BUCKET, files)
-        serde = "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'"
-        location = f"LOCATION 's3://{BUCKET}/segment-logs/'"
-        query("CREATE DATABASE IF NOT EXISTS fndb", OUT)
-        query(f"CREATE EXTERNAL TABLE fndb.ev ({COLUMNS}) {serde} {location}", OUT)
-        # the same files with `properties` as a plain string: the SerDe hands over its JSON text
-        raw = "userId string, properties string"
-        query(f"CREATE EXTERNAL TABLE fndb.raw ({raw}) {serde} {location}", OUT)
-        frame = pd.concat(
-            pd.read_json(io.BytesIO(gzip.decompress(b)), lines=True, dtype=False)
-            for b in files.values()
-        ).reset_index(drop=True)
-        frame["ts"] = pd.to_datetime(frame["timestamp"], utc=True)
-        frame["sku"] = frame["properties"].map(
-            lambda p: p.get("sku") if isinstance(p, dict) else None
-        )
-        yield frame
+def df(module_aws_env):
+    files = segment_files(make_events(2500, seed=23), 3)
+    upload(boto3.client("s3"), BUCKET, files)
+    serde = "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'"
+    location = f"LOCATION 's3://{BUCKET}/segment-logs/'"
+    query("CREATE DATABASE IF NOT EXISTS fndb", OUT)
+    query(f"CREATE EXTERNAL TABLE fndb.ev ({COLUMNS}) {serde} {location}", OUT)
+    # the same files with `properties` as a plain string: the SerDe hands over its JSON text
+    raw = "userId string, properties string"
+    query(f"CREATE EXTERNAL TABLE fndb.raw ({raw}) {serde} {location}", OUT)
+    frame = pd.concat(
+        pd.read_json(io.BytesIO(gzip.decompress(b)), lines=True, dtype=False)
+        for b in files.values()
+    ).reset_index(drop=True)
+    frame["ts"] = pd.to_datetime(frame["timestamp"], utc=True)
+    frame["sku"] = frame["properties"].map(lambda p: p.get("sku") if isinstance(p, dict) else None)
+    return frame
 
 
 def q(sql: str) -> list[list[str | None]]:

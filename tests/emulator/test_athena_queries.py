@@ -12,7 +12,7 @@ import json
 import boto3
 import pandas as pd
 import pytest
-from athena_helpers import WORKSHOP_DDL, pointed_at, query, rows, run
+from athena_helpers import WORKSHOP_DDL, query, rows, run
 
 from tests.athena_data import make_events, segment_files, upload
 
@@ -21,13 +21,8 @@ OUT = "s3://athena-test-results/q/"
 
 
 @pytest.fixture(scope="module")
-def events(emulator):
+def events(module_aws_env):
     """3000 Segment events in 3 gzipped files, the workshop table over them, and a pandas copy."""
-    with pointed_at(emulator):
-        yield from _workshop_data()
-
-
-def _workshop_data():
     s3 = boto3.client("s3")
     files = segment_files(make_events(3000, seed=11), 3)
     upload(s3, BUCKET, files)
@@ -35,11 +30,10 @@ def _workshop_data():
     assert run("CREATE DATABASE IF NOT EXISTS default", OUT)["Status"]["State"] == "SUCCEEDED"
     created = run(WORKSHOP_DDL, OUT, "default")
     assert created["Status"]["State"] == "SUCCEEDED", created["Status"]
-    frame = pd.concat(
+    return pd.concat(
         pd.read_json(io.BytesIO(gzip.decompress(body)), lines=True, dtype=False)
         for body in files.values()
     )
-    yield frame
 
 
 def test_workshop_table_lands_in_glue_with_hive_types(events):

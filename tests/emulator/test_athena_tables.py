@@ -9,19 +9,18 @@ import awswrangler as wr
 import boto3
 import pandas as pd
 import pytest
-from athena_helpers import pointed_at, query, run
+from athena_helpers import query, run
 
 BUCKET = "athena-tables-test"
 OUT = f"s3://{BUCKET}/results/"
 
 
 @pytest.fixture(scope="module")
-def s3(emulator):
-    with pointed_at(emulator):
-        client = boto3.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        query("CREATE DATABASE IF NOT EXISTS tdb", OUT)
-        yield client
+def s3(module_aws_env):
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    query("CREATE DATABASE IF NOT EXISTS tdb", OUT)
+    return client
 
 
 def put_json(s3, key: str, rows: list[dict]) -> None:
