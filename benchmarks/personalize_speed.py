@@ -7,7 +7,9 @@
 - training on 1 million interactions (100,000 users, 20,000 items, synthetic, vectorised
   generation) in a child process, with its peak resident memory;
 - get_recommendations and put_events through boto3 against the threaded emulator, with a
-  campaign trained on data/sample: p50 and p99 over --calls calls.
+  campaign trained on data/sample: p50 and p99 over --calls calls;
+- responsiveness: describe_solution_version and get_recommendations latencies while a
+  300,000-interaction model trains in the same emulator.
 Targets (issue 6): sample < 5 s; 1M < 60 s and < 3 GB; get_recommendations p50 < 10 ms and
 p99 < 30 ms; put_events p50 < 10 ms.
 """
@@ -141,9 +143,13 @@ def latency(frame: pd.DataFrame, calls: int) -> dict[str, list[float]]:
         )
         _, version = trained_version(personalize, group, "aws-user-personalization")
         campaign = campaign_for(personalize, version)
+        out_training = responsiveness(
+            personalize, runtime, s3, bucket, campaign, str(frame.USER_ID.iloc[0])
+        )
         users = frame.USER_ID.unique()
         items = frame.ITEM_ID.unique()
         out: dict[str, list[float]] = {"get_recommendations": [], "put_events": []}
+        out.update(out_training)
         for k in range(calls):
             start = time.perf_counter()
             runtime.get_recommendations(campaignArn=campaign, userId=str(users[k % len(users)]))
@@ -163,6 +169,53 @@ def latency(frame: pd.DataFrame, calls: int) -> dict[str, list[float]]:
             )
             out["put_events"].append(time.perf_counter() - start)
         return out
+
+
+def responsiveness(personalize, runtime, s3, bucket, campaign, user) -> dict[str, list[float]]:
+    """Call latencies while a 300,000-interaction model trains in the same emulator."""
+    from test_personalize_support import INTERACTIONS_SCHEMA, RECIPE, unique, wait
+
+    big = million(users=30_000, items=5_000, n=300_000)
+    buffer = io.StringIO()
+    big.to_csv(buffer, index=False)
+    s3.put_object(Bucket=bucket, Key="big.csv", Body=buffer.getvalue().encode())
+    group = personalize.create_dataset_group(name=unique("busy"))["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
+    schema = personalize.create_schema(name=unique("s"), schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    dataset = personalize.create_dataset(
+        name=unique("d"), schemaArn=schema, datasetGroupArn=group, datasetType="Interactions"
+    )["datasetArn"]
+    wait(lambda: personalize.describe_dataset(datasetArn=dataset), "dataset")
+    job = personalize.create_dataset_import_job(
+        jobName=unique("j"),
+        datasetArn=dataset,
+        dataSource={"dataLocation": f"s3://{bucket}/big.csv"},
+    )["datasetImportJobArn"]
+    wait(
+        lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job),
+        "datasetImportJob",
+        timeout=300,
+    )
+    solution = personalize.create_solution(
+        name=unique("busy"), datasetGroupArn=group, recipeArn=RECIPE + "aws-user-personalization"
+    )["solutionArn"]
+    wait(lambda: personalize.describe_solution(solutionArn=solution), "solution")
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    out: dict[str, list[float]] = {
+        "describe while training": [],
+        "get_recommendations while training": [],
+    }
+    while True:
+        start = time.perf_counter()
+        status = personalize.describe_solution_version(solutionVersionArn=version)
+        out["describe while training"].append(time.perf_counter() - start)
+        if status["solutionVersion"]["status"] in ("ACTIVE", "CREATE FAILED"):
+            break
+        start = time.perf_counter()
+        runtime.get_recommendations(campaignArn=campaign, userId=user)
+        out["get_recommendations while training"].append(time.perf_counter() - start)
+        time.sleep(0.05)
+    return out
 
 
 def main() -> None:
@@ -189,11 +242,15 @@ def main() -> None:
         rows.append(("  peak memory of that training process", peak, "GB", "< 3 GB"))
     timings = latency(frame, args.calls)
     for name, values in timings.items():
+        busy = "while" in name  # no target: shows the server stays responsive during training
+        target = "" if busy else "< 10 ms"
         rows.append(
-            (f"{name} p50 (boto3, {len(values)} calls)", percentile(values, 50), "ms", "< 10 ms")
+            (f"{name} p50 (boto3, {len(values)} calls)", percentile(values, 50), "ms", target)
         )
         target = "< 30 ms" if name == "get_recommendations" else ""
         rows.append((f"{name} p99", percentile(values, 99), "ms", target))
+        if busy:
+            rows.append((f"{name} max", max(values) * 1000, "ms", ""))
     print(f"{'measure':66} {'value':>9}  unit  target")
     for name, value, unit, target in rows:
         print(f"{name:66} {value:9.2f}  {unit:4}  {target}")
