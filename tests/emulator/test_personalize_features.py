@@ -223,6 +223,12 @@ def test_recipes_catalogue_and_refusals(aws_env, setup):
         assert text in str(info.value)
     with pytest.raises(personalize.exceptions.ResourceNotFoundException):
         personalize.describe_recipe(recipeArn=RECIPE + "aws-nothing")
+    algorithm = personalize.describe_algorithm(algorithmArn=recipe["algorithmArn"])["algorithm"]
+    assert algorithm["defaultHyperParameters"]["min_cointeraction_count"] == "3"
+    transformation = personalize.describe_feature_transformation(
+        featureTransformationArn=recipe["featureTransformationArn"]
+    )["featureTransformation"]
+    assert transformation["name"] == "sims"
 
 
 def test_bad_csv_fails_the_job_and_keeps_earlier_data(aws_env, setup):
@@ -458,3 +464,38 @@ def test_limit_exceeded_on_dataset_groups(aws_env):
             personalize.create_dataset_group(name=unique("dg"))
     finally:
         roomy_quotas(aws_env)
+
+
+def test_import_modes_and_folder_prefix(aws_env):
+    personalize, _, _ = clients()
+    first, _ = generate(n_users=150, n_items=60, seed=8)
+    arns = group_with_data(personalize, first)
+    provider = provider_of(aws_env)
+    data = provider.control.store.get(arns["interactions"]).state["data"]
+    assert data.count() == len(first)
+    s3 = boto3.client("s3")
+    bucket = unique("folder")
+    s3.create_bucket(Bucket=bucket)
+    second, _ = generate(n_users=150, n_items=60, seed=9)
+    halves = [second.iloc[: len(second) // 2], second.iloc[len(second) // 2 :]]
+    for k, part in enumerate(halves):
+        s3.put_object(
+            Bucket=bucket, Key=f"more/part-{k}.csv", Body=part.to_csv(index=False).encode()
+        )
+
+    def run(mode: str) -> dict:
+        job = personalize.create_dataset_import_job(
+            jobName=unique("mode"),
+            datasetArn=arns["interactions"],
+            dataSource={"dataLocation": f"s3://{bucket}/more/"},
+            importMode=mode,
+        )["datasetImportJobArn"]
+        return wait(
+            lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job),
+            "datasetImportJob",
+        )
+
+    assert run("INCREMENTAL")["status"] == "ACTIVE"
+    assert data.count() == len(first) + len(second)
+    assert run("FULL")["importMode"] == "FULL"
+    assert data.count() == len(second)

@@ -387,6 +387,27 @@ class ControlPlane:
             )
         return {"recipe": recipes.describe(name)}
 
+    def op_DescribeAlgorithm(self, body: dict, region: str) -> dict:
+        value = check_arn(body.get("algorithmArn"), "algorithmArn")
+        found = recipes.algorithm(value.rsplit("/", 1)[-1]) if ":::algorithm/" in value else None
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException", f"Could not find resource with ARN {value}."
+            )
+        return {"algorithm": found}
+
+    def op_DescribeFeatureTransformation(self, body: dict, region: str) -> dict:
+        value = check_arn(body.get("featureTransformationArn"), "featureTransformationArn")
+        name = value.rsplit("/", 1)[-1]
+        found = (
+            recipes.feature_transformation(name) if ":::feature-transformation/" in value else None
+        )
+        if found is None:
+            raise ApiError(
+                "ResourceNotFoundException", f"Could not find resource with ARN {value}."
+            )
+        return {"featureTransformation": found}
+
     # ---------------------------------------------------------------- tags
     def _tagged(self, body: dict) -> Resource:
         value = check_arn(body.get("resourceArn"), "resourceArn")

@@ -193,3 +193,44 @@ def describe(name: str) -> dict[str, Any]:
             f"arn:aws:personalize:::feature-transformation/{transformation}"
         )
     return out
+
+
+def algorithm(name: str) -> dict[str, Any] | None:
+    """describe_algorithm: the algorithms behind the catalogue's recipes.
+
+    defaultHyperParameters are the local model's (documented in models/), not AWS's.
+    """
+    recipe = next((r for r, spec in CUSTOM.items() if spec[1] == name), None)
+    if recipe is None:
+        return None
+    defaults: dict[str, str] = {}
+    if TRAINED.get(recipe) == "user_personalization":
+        from .models.user_personalization import DEFAULTS
+
+        defaults = {k: str(v) for k, v in DEFAULTS.items()}
+    elif TRAINED.get(recipe) == "sims":
+        defaults = {"popularity_discount_factor": "0.5", "min_cointeraction_count": "3"}
+    return {
+        "name": name,
+        "algorithmArn": f"arn:aws:personalize:::algorithm/{name}",
+        "algorithmImage": {"name": name},
+        "defaultHyperParameters": defaults,
+        "defaultResourceConfig": {},
+        "trainingInputMode": "File",
+        "creationDateTime": CATALOGUE_DATE,
+        "lastUpdatedDateTime": CATALOGUE_DATE,
+    }
+
+
+def feature_transformation(name: str) -> dict[str, Any] | None:
+    names = {spec[2] for spec in CUSTOM.values() if spec[2]}
+    if name not in names:
+        return None
+    return {
+        "name": name,
+        "featureTransformationArn": f"arn:aws:personalize:::feature-transformation/{name}",
+        "defaultParameters": {},
+        "status": "ACTIVE",
+        "creationDateTime": CATALOGUE_DATE,
+        "lastUpdatedDateTime": CATALOGUE_DATE,
+    }

@@ -52,8 +52,8 @@ class Resource:
         now = time.time()
         if self.deleted_at is not None:
             elapsed = now - self.deleted_at
-            if elapsed < self.pace:
-                return "DELETE PENDING"
+            if elapsed < self.pace or (self.kind == "dataset-group" and elapsed < 2 * self.pace):
+                return "DELETE PENDING"  # dataset groups document no DELETE IN_PROGRESS
             return "DELETE IN_PROGRESS" if elapsed < 2 * self.pace else "GONE"
         if self.stopped_at is not None:
             return "CREATE STOPPING" if now - self.stopped_at < self.pace else "CREATE STOPPED"
