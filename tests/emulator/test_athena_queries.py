@@ -282,3 +282,13 @@ def test_execution_parameters_fill_placeholders(events):
     expected = int((events["event"] == "Product Viewed").sum())
     assert rows(execution)[1] == [str(expected)]
     assert execution["StatementType"] == "DML"
+
+
+def test_runtime_statistics(events):
+    execution = run("SELECT DISTINCT event FROM segment_logs", OUT, "default")
+    stats = boto3.client("athena").get_query_runtime_statistics(
+        QueryExecutionId=execution["QueryExecutionId"]
+    )["QueryRuntimeStatistics"]
+    assert stats["Rows"]["OutputRows"] == events["event"].nunique(dropna=False)
+    assert stats["Rows"]["InputBytes"] == execution["Statistics"]["DataScannedInBytes"] > 0
+    assert stats["Timeline"]["TotalExecutionTimeInMillis"] >= 0

@@ -255,3 +255,17 @@ def test_nested_arrays_of_structs_and_maps_from_json(s3):
     listed = q("SELECT orderid, items, flags['gift'] FROM nested_orders ORDER BY orderid")
     assert listed[1] == ["o1", "[{productid=p1, qty=2}, {productid=p2, qty=1}]", "true"]
     assert listed[2][2] is None
+
+
+def test_show_create_table_round_trips(s3):
+    s3.put_object(Bucket=BUCKET, Key="csv/show/a.csv", Body=b"h1|h2\nx|1\ny|2\n")
+    q(
+        "CREATE EXTERNAL TABLE show_me (name string, n int) ROW FORMAT DELIMITED "
+        f"FIELDS TERMINATED BY '|' LOCATION 's3://{BUCKET}/csv/show/' "
+        "TBLPROPERTIES ('skip.header.line.count'='1')"
+    )
+    lines = [r[0] for r in q("SHOW CREATE TABLE show_me")]
+    assert lines[0] == "CREATE EXTERNAL TABLE `tdb`.`show_me`("
+    assert "  'skip.header.line.count'='1')" in lines
+    q("\n".join(lines).replace("`show_me`", "`show_me_copy`"))
+    assert q("SELECT sum(n) FROM show_me_copy")[1] == ["3"]

@@ -58,6 +58,7 @@ class Table:
     serde: str
     serde_params: dict[str, str]
     input_format: str
+    output_format: str = ""
     parameters: dict[str, str] = field(default_factory=dict)
     table_type: str = "EXTERNAL_TABLE"
     view_sql: str | None = None  # the SELECT of an Athena view (TableType VIRTUAL_VIEW)
@@ -79,6 +80,7 @@ class Table:
             serde=serde.get("SerializationLibrary", ""),
             serde_params=dict(serde.get("Parameters", {})),
             input_format=sd.get("InputFormat", ""),
+            output_format=sd.get("OutputFormat", ""),
             parameters=dict(table.get("Parameters", {})),
             table_type=table.get("TableType", "EXTERNAL_TABLE"),
             view_sql=view_sql(table.get("ViewOriginalText")),

@@ -272,6 +272,10 @@ def show(text: str, ctx: StatementContext) -> ResultSet:
             pairs = zip(table.partition_keys, part["Values"], strict=False)
             rows.append(["/".join(f"{k.name}={v}" for k, v in pairs)])
         return ResultSet(text_column_info(["partition"]), sorted(rows))
+    match = re.fullmatch(rf"(?is)CREATE\s+(?:TABLE|VIEW)\s+{_NAME}", body)
+    if match:
+        lines = show_create_table(_table(match.group(1), ctx))
+        return ResultSet(text_column_info(["createtab_stmt"]), [[line] for line in lines])
     match = re.fullmatch(rf"(?is)COLUMNS\s+(?:IN|FROM)\s+{_NAME}", body)
     if match:
         table = _table(match.group(1), ctx)
@@ -279,6 +283,33 @@ def show(text: str, ctx: StatementContext) -> ResultSet:
     raise QueryFailed(
         f"NOT_SUPPORTED: SHOW {body.split()[0] if body else ''} is not supported locally"
     )
+
+
+def show_create_table(table: Table) -> list[str]:
+    """The DDL that recreates a table, in the layout Athena's SHOW CREATE TABLE prints."""
+    if table.view_sql is not None:
+        return [f'CREATE VIEW "{table.database}"."{table.name}" AS', table.view_sql]
+
+    def pairs(items: dict[str, str]) -> list[str]:
+        body = [f"  '{k}'='{v}'" for k, v in sorted(items.items())]
+        return [line + ("," if i < len(body) - 1 else ")") for i, line in enumerate(body)]
+
+    cols = [f"  `{c.name}` {c.type}" for c in table.columns]
+    lines = [f"CREATE EXTERNAL TABLE `{table.database}`.`{table.name}`("]
+    lines += [c + ("," if i < len(cols) - 1 else ")") for i, c in enumerate(cols)]
+    if table.partition_keys:
+        keys = ", ".join(f"`{k.name}` {k.type}" for k in table.partition_keys)
+        lines.append(f"PARTITIONED BY ( {keys})")
+    lines += ["ROW FORMAT SERDE ", f"  '{table.serde}' "]
+    if table.serde_params:
+        lines += ["WITH SERDEPROPERTIES ( ", *pairs(table.serde_params)]
+    lines += ["STORED AS INPUTFORMAT ", f"  '{table.input_format}' "]
+    lines += ["OUTPUTFORMAT ", f"  '{table.output_format}'"]
+    lines += ["LOCATION", f"  '{table.location}'"]
+    props = {k: v for k, v in table.parameters.items() if k != "EXTERNAL"}
+    if props:
+        lines += ["TBLPROPERTIES (", *pairs(props)]
+    return lines
 
 
 def _table(name: str, ctx: StatementContext) -> Table:

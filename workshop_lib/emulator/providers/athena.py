@@ -37,6 +37,7 @@ OPERATIONS = frozenset(
         "StopQueryExecution",
         "ListQueryExecutions",
         "BatchGetQueryExecution",
+        "GetQueryRuntimeStatistics",
         "GetWorkGroup",
         "ListWorkGroups",
         "CreateWorkGroup",
@@ -248,6 +249,14 @@ class AthenaProvider(Provider):
                 f"Query did not finish successfully. Final query state: {execution.state}{reason}"
             )
         return execution.result.page(body.get("NextToken"), body.get("MaxResults"))
+
+    def _GetQueryRuntimeStatistics(self, region: str, body: dict) -> dict:
+        execution = self._execution(region, body.get("QueryExecutionId"))
+        stats = execution.describe()["Statistics"]
+        timeline = {k: v for k, v in stats.items() if k.endswith("InMillis")}
+        out_rows = len(execution.result.rows) if execution.result is not None else 0
+        rows = {"InputBytes": execution.scanned_bytes, "OutputRows": out_rows}
+        return {"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}}
 
     def _StopQueryExecution(self, region: str, body: dict) -> dict:
         execution = self._execution(region, body.get("QueryExecutionId"))
