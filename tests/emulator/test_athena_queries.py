@@ -169,6 +169,7 @@ def test_paging_with_next_token_keeps_header_first(events):
             "Table 'awsdatacatalog.default.missing_table' does not exist",
         ),
         ("SELECT * FROM nodb.t", "SCHEMA_NOT_FOUND: line 1:15: Schema 'nodb' does not exist"),
+        ("SELECT count(*) / 0 FROM segment_logs", "DIVISION_BY_ZERO: Division by zero"),
         (
             "SELECT no_such_fn(event) FROM segment_logs",
             "FUNCTION_NOT_FOUND: line 1:8: Function 'no_such_fn' not registered",

@@ -134,6 +134,8 @@ def failure(exc: Exception, sql: str) -> Exception:
             "'ignore.malformed.json'='true' to the table's SERDEPROPERTIES to read such lines "
             "as NULL rows."
         )
+    if "Division by zero" in message:
+        return QueryFailed("DIVISION_BY_ZERO: Division by zero")
     if isinstance(exc, duckdb.ConversionException | duckdb.InvalidInputException):
         return QueryFailed(f"INVALID_CAST_ARGUMENT: {message}")
     if isinstance(exc, duckdb.BinderException):
