@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from . import ddl, query, transpile, writes
+from . import ddl, partitions, query, transpile, utility, writes
 from .catalog import Catalog
 from .context import StatementContext
 from .errors import QueryFailed
@@ -246,11 +246,11 @@ class Engine:
             word = tree.this.upper()
             rest = tree.expression.name if tree.expression is not None else ""
             if word == "SHOW":
-                return ddl.show(rest, ctx)
+                return utility.show(rest, ctx)
             if word == "ALTER":
-                return ddl.alter_table(rest, ctx)
+                return partitions.alter_table(rest, ctx)
             if word.startswith("MSCK"):
-                return ddl.msck_repair(rest, ctx)
+                return partitions.msck_repair(rest, ctx)
             if word == "UNLOAD":
                 return writes.unload(rest, ctx)
             raise QueryFailed(f"NOT_SUPPORTED: {word} statements are not supported by the emulator")
@@ -266,11 +266,11 @@ class Engine:
                 return ddl.create_view(tree, ctx)
             raise QueryFailed(f"NOT_SUPPORTED: CREATE {kind} is not supported by the emulator")
         if isinstance(tree, exp.Alter):
-            return ddl.alter_table(ctx.sql.strip()[len("ALTER") :], ctx)
+            return partitions.alter_table(ctx.sql.strip()[len("ALTER") :], ctx)
         if isinstance(tree, exp.Drop):
             return ddl.drop(tree, ctx)
         if isinstance(tree, exp.Describe):
-            return ddl.describe(tree, ctx)
+            return utility.describe(tree, ctx)
         if isinstance(tree, exp.Insert):
             return writes.insert(tree, ctx)
         if isinstance(tree, exp.Query):
