@@ -70,6 +70,7 @@ class Worker:
         self.spec = spec
         self.token = secrets.token_hex(8).encode()
         self.marker = RESULT_MARKER + self.token + b":"
+        self.group: _FunctionWorkers | None = None  # the pool group that counts this worker
         self.log_stream = spec.log_stream_prefix + secrets.token_hex(16)
         self.last_used = time.monotonic()
         self._buffer = bytearray()
@@ -202,6 +203,7 @@ class WorkerPool:
     def acquire(self, spec: WorkerSpec) -> tuple[Worker, bool]:
         """A warm worker for `spec`, or a new one: (worker, cold_start)."""
         stale: list[Worker] = []
+        worker: Worker | None = None
         with self._changed:
             self._stop_idle_for_too_long(stale)
             group = self._functions.setdefault(spec.key, _FunctionWorkers())
@@ -209,17 +211,15 @@ class WorkerPool:
                 stale += group.idle
                 self._functions[spec.key] = group = _FunctionWorkers(spec.signature)
             while True:
-                while group.idle:
-                    worker = group.idle.pop()
-                    if worker.alive:
-                        break
-                    group.count -= 1
-                else:
-                    worker = None
+                worker = self._pop_live(group)
                 if worker or group.count < self.max_per_function:
                     break
                 self._changed.wait()
-            if worker is None:
+                if self._functions.get(spec.key) is not group:
+                    break  # updated or reset meanwhile: one worker outside the pool, then gone
+            # Not counted when the group was replaced meanwhile: a one-off worker, then stopped.
+            counted_in = group if self._functions.get(spec.key) is group else None
+            if worker is None and counted_in is not None:
                 group.count += 1
         for old in stale:
             old.stop()
@@ -228,29 +228,39 @@ class WorkerPool:
         try:
             worker = Worker(spec)
         except BaseException:
-            self._discard(spec)
+            self._discard(counted_in)
             raise
+        worker.group = counted_in
         self._all.add(worker)
         return worker, True
 
+    @staticmethod
+    def _pop_live(group: _FunctionWorkers) -> Worker | None:
+        while group.idle:
+            worker = group.idle.pop()
+            if worker.alive:
+                return worker
+            group.count -= 1
+        return None
+
     def release(self, worker: Worker) -> None:
         """Give a worker back after a call; a dead or outdated one is dropped."""
-        spec = worker.spec
+        group = worker.group
         with self._changed:
-            group = self._functions.get(spec.key)
-            current = group is not None and group.signature == spec.signature
-            if current and worker.alive and worker.init_error is None:
+            current = group is not None and self._functions.get(worker.spec.key) is group
+            keep = current and worker.alive and worker.init_error is None
+            if keep:
                 group.idle.append(worker)
             elif current:
                 group.count -= 1
             self._changed.notify_all()
-        if not (current and worker.alive and worker.init_error is None):
+        if not keep:
             worker.stop()
 
-    def _discard(self, spec: WorkerSpec) -> None:
+    def _discard(self, group: _FunctionWorkers | None) -> None:
+        """A worker counted in `group` could not start."""
         with self._changed:
-            group = self._functions.get(spec.key)
-            if group is not None and group.signature == spec.signature:
+            if group is not None and group.count > 0:
                 group.count -= 1
             self._changed.notify_all()
 
