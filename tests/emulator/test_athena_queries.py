@@ -293,3 +293,10 @@ def test_runtime_statistics(events):
     assert stats["Rows"]["OutputRows"] == events["event"].nunique(dropna=False)
     assert stats["Rows"]["InputBytes"] == execution["Statistics"]["DataScannedInBytes"] > 0
     assert stats["Timeline"]["TotalExecutionTimeInMillis"] >= 0
+
+
+def test_hidden_path_column_names_the_s3_object(events):
+    got = query('SELECT "$path", count(*) FROM segment_logs GROUP BY 1 ORDER BY 1', OUT, "default")
+    keys = sorted(o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"])
+    assert [r[0] for r in got[1:]] == [f"s3://{BUCKET}/{k}" for k in keys]
+    assert sum(int(r[1]) for r in got[1:]) == len(events)

@@ -53,7 +53,7 @@ def prepare(
                     transpile.parse(found.view_sql), ctx, con, found.database, views, depth + 1
                 )
             else:
-                relation = ctx.reader.relation(found)
+                relation = ctx.reader.relation(found, with_path='"$path"' in ctx.sql)
                 ctx.scanned_bytes += relation.scanned_bytes
                 body = relation.sql
             views[key] = f"athena_{key[0]}__{key[1]}"

@@ -47,10 +47,13 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _empty(columns: list[Column]) -> str:
+def _empty(columns: list[Column], extra: list[str]) -> str:
     cols = ", ".join(
-        f"CAST(NULL AS {types.duckdb_type(types.parse_hive(c.type))}) AS {types.quote(c.name)}"
-        for c in columns
+        [
+            f"CAST(NULL AS {types.duckdb_type(types.parse_hive(c.type))}) AS {types.quote(c.name)}"
+            for c in columns
+        ]
+        + extra
     )
     return f"SELECT {cols} WHERE false"
 
@@ -64,7 +67,8 @@ class TableReader:
         self._detected: dict[tuple[str, ...], dict[str, exp.DataType]] = {}
         self._lock = threading.Lock()
 
-    def relation(self, table: Table) -> Relation:
+    def relation(self, table: Table, with_path: bool = False) -> Relation:
+        """The table's rows; `with_path` adds Athena's hidden `$path` column (the object URI)."""
         groups: list[tuple[list[S3Object], list[str]]] = []
         if table.partition_keys:
             for part in self.catalog.partitions(table):
@@ -83,19 +87,28 @@ class TableReader:
                 f"AS {types.quote(k.name)}"
                 for k, v in zip(table.partition_keys, values, strict=False)
             ]
-            selects.append(self._read(table, paths, constants))
+            option = ""
+            if with_path:
+                uris = ", ".join(
+                    f"{_literal(str(p))}: {_literal(o.uri)}"
+                    for p, o in zip(paths, objects, strict=True)
+                )
+                constants.append(f'MAP {{{uris}}}["$path"] AS "$path"')
+                option = ", filename='$path'"
+            selects.append(self._read(table, paths, constants, option))
         if not selects:
-            return Relation(_empty(table.all_columns), 0)
+            path = ['CAST(NULL AS VARCHAR) AS "$path"'] if with_path else []
+            return Relation(_empty(table.all_columns, path), 0)
         return Relation("\nUNION ALL\n".join(selects), scanned)
 
-    def _read(self, table: Table, paths: list[Path], constants: list[str]) -> str:
+    def _read(self, table: Table, paths: list[Path], constants: list[str], option: str) -> str:
         serde = table.serde
         if serde in JSON_SERDES or "json" in serde.lower():
-            return self._json(table, paths, constants)
+            return self._json(table, paths, constants, option)
         if serde == PARQUET or "parquet" in table.input_format.lower():
-            return self._parquet(table, paths, constants)
+            return self._parquet(table, paths, constants, option)
         if serde in (LAZY_SIMPLE, OPEN_CSV):
-            return self._delimited(table, paths, constants)
+            return self._delimited(table, paths, constants, option)
         raise QueryFailed(
             f"HIVE_UNSUPPORTED_FORMAT: the local emulator cannot read SerDe '{serde}' of table "
             f"{table.database}.{table.name}; it reads JSON, CSV/TEXTFILE and Parquet tables."
@@ -136,7 +149,7 @@ class TableReader:
             self._detected[cache_key] = detected
         return detected
 
-    def _json(self, table: Table, paths: list[Path], constants: list[str]) -> str:
+    def _json(self, table: Table, paths: list[Path], constants: list[str], option: str) -> str:
         params = {k.lower(): v for k, v in table.serde_params.items()}
         mapping = {k[8:]: v for k, v in params.items() if k.startswith("mapping.")}
         ignore_malformed = params.get("ignore.malformed.json", "false").lower() == "true"
@@ -157,11 +170,11 @@ class TableReader:
             f"ignore_errors={'true' if ignore_malformed else 'false'}"
         )
         cols = ", ".join(projection + constants)
-        return f"SELECT {cols} FROM read_json({_sql_list(paths)}, {options})"
+        return f"SELECT {cols} FROM read_json({_sql_list(paths)}, {options}{option})"
 
     # Parquet ----------------------------------------------------------------------------------
 
-    def _parquet(self, table: Table, paths: list[Path], constants: list[str]) -> str:
+    def _parquet(self, table: Table, paths: list[Path], constants: list[str], option: str) -> str:
         con = duckdb.connect()
         try:
             rows = con.sql(
@@ -179,11 +192,11 @@ class TableReader:
             value = f"CAST({types.quote(source)} AS {duck})" if source else f"CAST(NULL AS {duck})"
             projection.append(f"{value} AS {types.quote(col.name)}")
         cols = ", ".join(projection + constants)
-        return f"SELECT {cols} FROM read_parquet({_sql_list(paths)}, union_by_name=true)"
+        return f"SELECT {cols} FROM read_parquet({_sql_list(paths)}, union_by_name=true{option})"
 
     # CSV / delimited text -----------------------------------------------------------------------
 
-    def _delimited(self, table: Table, paths: list[Path], constants: list[str]) -> str:
+    def _delimited(self, table: Table, paths: list[Path], constants: list[str], option: str) -> str:
         params = table.serde_params
         skip = int(table.parameters.get("skip.header.line.count", "0") or 0)
         if table.serde == OPEN_CSV:
@@ -209,7 +222,7 @@ class TableReader:
             value = f"c{i}" if duck == "VARCHAR" else f"TRY_CAST(trim(c{i}) AS {duck})"
             projection.append(f"{value} AS {types.quote(col.name)}")
         cols = ", ".join(projection + constants)
-        return f"SELECT {cols} FROM read_csv({_sql_list(paths)}, {options})"
+        return f"SELECT {cols} FROM read_csv({_sql_list(paths)}, {options}{option})"
 
 
 def _key_tree(glue: exp.DataType, found: exp.DataType | None, mapping: dict[str, str]) -> dict:
