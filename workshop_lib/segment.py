@@ -185,6 +185,38 @@ class SegmentWorkspace:
         body = {"function": function, "region": region, **settings}
         return self._connect(source_id, "amazon-personalize", body)
 
+    def overview(self) -> list[dict]:
+        """One row per source and destination, for a notebook table (sorted, stable)."""
+        rows = []
+        destinations = self.destinations()
+        for source in self.sources():
+            mine = [d for d in destinations if d["sourceId"] == source["id"]] or [None]
+            for destination in mine:
+                settings = destination["settings"] if destination else {}
+                target = settings.get("bucket") or settings.get("function") or ""
+                if settings.get("prefix"):
+                    target += "/" + settings["prefix"]
+                rows.append(
+                    {
+                        "source": source["name"],
+                        "source_id": source["id"],
+                        "write_key": source["writeKeys"][0],
+                        "destination": destination["metadata"]["name"] if destination else "",
+                        "target": target,
+                        "enabled": source["enabled"] and (destination or {}).get("enabled", True),
+                    }
+                )
+        return sorted(rows, key=lambda r: (r["source"], r["destination"]))
+
+    def validate_s3(self, source_id: str) -> str:
+        """Segment's Validate button: writes segment-logs/dummy-object.txt; returns its key."""
+        for destination in self.destinations(source_id):
+            if destination["metadata"]["slug"] in ("aws-s3", "amazon-s3"):
+                return self._call("POST", f"/destinations/{destination['id']}/validate")["objects"][
+                    0
+                ]
+        raise SegmentApiError(f"Source {source_id} has no S3 destination.")
+
     def flush(self, source_id: str) -> list[str]:
         """Write the source's buffered events to S3 now; returns the object keys written."""
         keys = []

@@ -128,3 +128,11 @@ def test_a_new_token_works_and_the_space_is_reused(ws, space):
     name = next(s["name"] for s in ws._call("GET", "/spaces")["spaces"] if s["id"] == space_id)
     again, token = ws.create_space(name)
     assert again["id"] == space_id and token.startswith("sgp_")
+
+
+def test_an_identify_with_300_traits_changes_no_traits(space, write_key):
+    user = unique("user")
+    c = client(write_key)
+    c.identify(user, {"plan": "free"})
+    c.identify(user, {f"t{i}": i for i in range(300)})
+    assert get(space, f"user_id:{user}").json()["traits"] == {"plan": "free"}

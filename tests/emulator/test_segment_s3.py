@@ -161,3 +161,12 @@ def test_the_committed_sample_is_staged_in_segments_layout(bucket):
     assert body.read().startswith(b"ITEM_ID,NAME,")
     with pytest.raises(FileNotFoundError):
         stage_sample(bucket, root=SAMPLE_DATA_DIR / "nothing-here")
+
+
+def test_validate_writes_the_dummy_object(ws, source, bucket):
+    ws.connect_s3(source["id"], bucket, prefix="p")
+    assert ws.validate_s3(source["id"]) == "p/segment-logs/dummy-object.txt"
+    assert objects(bucket) == ["p/segment-logs/dummy-object.txt"]
+    other = ws.create_source(unique("src"))
+    with pytest.raises(SegmentApiError, match="no S3 destination"):
+        ws.validate_s3(other["id"])

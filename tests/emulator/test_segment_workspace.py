@@ -90,3 +90,18 @@ def test_ids_are_stable_for_the_same_setup(ws):
     )["destination"]  # fmt: skip
     assert second["id"] != first["id"]
     assert [d["id"] for d in ws.destinations(source["id"])] == [first["id"], second["id"]]
+
+
+def test_overview_lists_sources_with_their_destinations(ws):
+    name = unique("aaa-overview")
+    source = ws.create_source(name)
+    ws.connect_s3(source["id"], "overview-bucket", prefix="logs")
+    ws.connect_personalize(source["id"], "fn", "us-east-1")
+    lonely = ws.create_source(name + "-alone")
+    rows = [r for r in ws.overview() if r["source"].startswith(name)]
+    assert [(r["source"], r["destination"], r["target"]) for r in rows] == [
+        (name, "AWS S3", "overview-bucket/logs"),
+        (name, "Amazon Personalize", "fn"),
+        (name + "-alone", "", ""),
+    ]
+    assert rows[2]["write_key"] == lonely["writeKeys"][0] and all(r["enabled"] for r in rows)

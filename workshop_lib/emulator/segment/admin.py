@@ -7,6 +7,7 @@
     GET  /destinations?sourceId=       POST /destinations {sourceId, metadataSlug, settings, ...}
     GET|PATCH|DELETE /destinations/<id>
     POST /destinations/<id>/flush      (S3: write buffered events now)
+    POST /destinations/<id>/validate   (S3: write segment-logs/dummy-object.txt, as Segment's UI)
     GET  /destinations/<id>/deliveries?limit=   (Lambda: the delivery log)
     GET  /spaces                       POST /spaces {name}  (answers with an access token)
     GET  /spaces/<id>                  POST /spaces/<id>/access-tokens
@@ -143,11 +144,11 @@ class AdminApi:
             service.remove_destination(destination.id)
             return _data({"status": "SUCCESS"})
         sink = service.sinks.get(destination.id)
-        if rest[1:] == ["flush"] and method == "POST":
+        if rest[1:] in (["flush"], ["validate"]) and method == "POST":
             if not isinstance(sink, S3Sink):
-                raise WorkspaceError("validation", "Only S3 destinations buffer events.", 400)
+                raise WorkspaceError("validation", "Only S3 destinations write objects.", 400)
             try:
-                keys = sink.flush()
+                keys = sink.flush() if rest[1] == "flush" else [sink.validate()]
             except Exception as exc:
                 raise WorkspaceError(
                     "delivery", f"Writing to S3 failed (events kept): {exc}", 502

@@ -29,6 +29,7 @@ from .workspace import Workspace
 
 ID_TYPES = ("user_id", "anonymous_id", "email")
 MAX_TRAIT_LIMIT = 200
+MAX_TRAITS = 300  # an identify with this many traits or more is rejected by Unify
 RECENT_EVENTS = 100
 
 
@@ -131,7 +132,10 @@ class ProfileStore:
                     }
                 )
                 index[(id_type, value)] = profile.segment_id
-        for key, value in traits_of(message).items():
+        traits = traits_of(message)
+        if len(traits) >= MAX_TRAITS:
+            traits = {}  # Unify rejects such an identify (the profile keeps its ids)
+        for key, value in traits.items():
             profile.traits[key] = value  # last write wins; lists stay lists
             profile.trait_meta[key] = (source_id, received)
         profile.updated_at = received

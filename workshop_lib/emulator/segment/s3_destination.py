@@ -138,6 +138,14 @@ class S3Sink:
         self.last_flush_at = datetime.now(UTC).isoformat(timespec="milliseconds")
         return written
 
+    def validate(self) -> str:
+        """What Segment's Validate button does: write `segment-logs/dummy-object.txt`."""
+        key = "segment-logs/dummy-object.txt"
+        key = f"{self.settings['prefix']}/{key}" if self.settings["prefix"] else key
+        s3 = self.app.client("s3", self.settings["region"])
+        s3.put_object(Bucket=self.settings["bucket"], Key=key, Body=b"", ContentType="text/plain")
+        return key
+
     def _put_back(self, unsent: dict[int, list[bytes]]) -> None:
         with self._lock:
             for day, lines in unsent.items():
