@@ -9,6 +9,9 @@ the workspace helpers here are for the local target only).
     web = ws.create_source("website-prod")               # get-or-create: {"id", "writeKeys"...}
     ws.connect_s3(web["id"], bucket)                     # Segment's S3 destination
     ws.flush(web["id"])                                  # write buffered events now
+
+A Lambda function on the local target reaches this Segment at `$AWS_ENDPOINT_URL/_segment`
+(the emulator gives its functions its endpoint variables); pass `tracking_host()` to it.
 """
 
 from __future__ import annotations
@@ -68,6 +71,27 @@ def analytics_client(write_key: str, workshop=None, **options: Any):
     if "host" not in options:
         options["host"] = tracking_host(workshop)
     return Client(write_key, **options)
+
+
+def configure_module_client(write_key: str, workshop=None, **options: Any):
+    """Point the module-level API (`import segment.analytics as analytics; analytics.track(...)`)
+    at the right host. The module builds its client on first use and ignores later changes, so
+    the old client is flushed and dropped here; returns the module."""
+    import segment.analytics as analytics
+
+    if analytics.default_client is not None:
+        old = analytics.default_client
+        if old.consumers:  # None in sync mode
+            old.flush()
+            old.join()
+        analytics.default_client = None
+    analytics.write_key = write_key
+    analytics.host = options.pop("host", None) or tracking_host(workshop)
+    for name, value in options.items():
+        if not hasattr(analytics, name):
+            raise TypeError(f"segment.analytics has no setting {name!r}")
+        setattr(analytics, name, value)
+    return analytics
 
 
 def profile_traits(

@@ -105,3 +105,24 @@ def test_overview_lists_sources_with_their_destinations(ws):
         (name + "-alone", "", ""),
     ]
     assert rows[2]["write_key"] == lonely["writeKeys"][0] and all(r["enabled"] for r in rows)
+
+
+def test_the_module_level_api_is_pointed_at_the_emulator(ws, emulator):
+    from workshop_lib.segment import configure_module_client
+
+    source = ws.create_source(unique("src"))
+    analytics = configure_module_client(source["writeKeys"][0], sync_mode=True)
+    try:
+        analytics.track("u1", "Product Viewed", {"sku": "s"})
+        assert analytics.default_client.host == f"{emulator.url}/_segment"
+        [event] = ws.debugger(source["id"])
+        assert event["status"] == "accepted" and event["event"] == "Product Viewed"
+        second = ws.create_source(unique("src"))
+        configure_module_client(second["writeKeys"][0], sync_mode=True)
+        analytics.identify("u1", {"a": 1})
+        assert [e["type"] for e in ws.debugger(second["id"])] == ["identify"]
+        with pytest.raises(TypeError, match="no setting"):
+            configure_module_client("k", colour="red")
+    finally:
+        analytics.default_client = analytics.write_key = analytics.host = None
+        analytics.sync_mode = False
