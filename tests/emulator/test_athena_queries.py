@@ -141,7 +141,11 @@ def test_results_csv_and_metadata_in_output_location(events):
     assert stats["TotalExecutionTimeInMillis"] >= stats["EngineExecutionTimeInMillis"] >= 0
 
 
-def test_paging_with_next_token_keeps_header_first(events):
+@pytest.mark.parametrize("in_memory", [50_000, 700])
+def test_paging_with_next_token_keeps_header_first(events, monkeypatch, in_memory):
+    from workshop_lib.emulator.athena import results
+
+    monkeypatch.setattr(results.RowSpool, "IN_MEMORY", in_memory)  # 700: rows go to a file
     execution = run("SELECT messageid FROM segment_logs ORDER BY messageid", OUT, "default")
     athena = boto3.client("athena")
     first = athena.get_query_results(
@@ -152,6 +156,15 @@ def test_paging_with_next_token_keeps_header_first(events):
     everything = rows(execution)
     assert len(everything) == 3001
     assert [r[0] for r in everything[1:]] == sorted(events["messageId"])
+    middle = athena.get_query_results(
+        QueryExecutionId=execution["QueryExecutionId"], MaxResults=7, NextToken=first["NextToken"]
+    )
+    assert [r["Data"][0]["VarCharValue"] for r in middle["ResultSet"]["Rows"]] == [
+        r[0] for r in everything[1000:1007]
+    ]
+    key = execution["ResultConfiguration"]["OutputLocation"].split("/", 3)[3]
+    body = boto3.client("s3").get_object(Bucket="athena-test-results", Key=key)["Body"].read()
+    assert body.decode().splitlines() == [f'"{r[0]}"' for r in everything]
     with pytest.raises(athena.exceptions.InvalidRequestException):
         athena.get_query_results(QueryExecutionId=execution["QueryExecutionId"], MaxResults=1001)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
@@ -24,6 +25,11 @@ class StatementContext:
     scanned_bytes: int = 0
     manifest: list[str] = field(default_factory=list)  # files written (CTAS, INSERT, UNLOAD)
     connection: Any = None  # the DuckDB connection running now (for StopQueryExecution)
+
+    def put_file(self, uri: str, path: Path, content_type: str) -> None:
+        """Upload a local file without reading it into memory."""
+        with path.open("rb") as body:
+            self.put(uri, body, content_type)  # type: ignore[arg-type]
 
     def put(self, uri: str, body: bytes, content_type: str = "binary/octet-stream") -> None:
         """Write one object; a missing bucket FAILS the query instead of crashing it."""

@@ -21,7 +21,7 @@ from . import ddl, partitions, query, transpile, utility, writes
 from .catalog import Catalog
 from .context import StatementContext
 from .errors import QueryFailed
-from .results import ResultSet, csv_bytes, tsv_bytes
+from .results import ResultSet, tsv_bytes
 from .s3files import ObjectCache
 from .tables import TableReader
 
@@ -290,8 +290,15 @@ class Engine:
             ctx.put(f"{location}.metadata", result.metadata_bytes())
             execution.manifest = manifest
             return
-        body = csv_bytes(result.all_rows()) if location.endswith(".csv") else tsv_bytes(result.rows)
-        ctx.put(location, body, "text/csv" if location.endswith(".csv") else "text/plain")
+        if location.endswith(".csv"):
+            local = ctx.objects.root / f"{execution.query_id}.csv"
+            try:
+                result.write_csv(local)
+                ctx.put_file(location, local, "text/csv")
+            finally:
+                local.unlink(missing_ok=True)
+        else:
+            ctx.put(location, tsv_bytes(result.data_rows()), "text/plain")
         ctx.put(f"{location}.metadata", result.metadata_bytes())
 
 

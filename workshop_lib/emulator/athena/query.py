@@ -69,12 +69,16 @@ def run_select(tree: exp.Expression, ctx: StatementContext) -> results.ResultSet
         duck_sql = prepare(tree, ctx, con)
         relation = run(con, duck_sql, ctx)
         names, duck_types = [n.lower() for n in relation.columns], [str(t) for t in relation.types]
-        rows = [[results.text(v) for v in row] for row in relation.fetchall()]
+        spool = results.RowSpool(ctx.objects.root)
+        cursor = con.execute(duck_sql)
+        while batch := cursor.fetchmany(5000):
+            spool.extend([results.text(v) for v in row] for row in batch)
+        spool.close()
     except duckdb.Error as exc:
         raise failure(exc, ctx.sql) from None
     finally:
         con.close()
-    return results.ResultSet(results.column_info(names, duck_types), rows, header=True)
+    return results.ResultSet(results.column_info(names, duck_types), header=True, spool=spool)
 
 
 def run(con: duckdb.DuckDBPyConnection, duck_sql: str, ctx: StatementContext):

@@ -10,9 +10,13 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from . import types
@@ -108,34 +112,130 @@ def text_column_info(names: list[str]) -> list[dict]:
     ]
 
 
-def csv_bytes(rows: list[list[str | None]]) -> bytes:
-    """Athena's result CSV: every value quoted, NULL as an empty unquoted field."""
-    lines = [
-        ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in row) for row in rows
-    ]
-    return ("\n".join(lines) + "\n").encode() if lines else b""
+def csv_line(row: list[str | None]) -> str:
+    """One line of Athena's result CSV: every value quoted, NULL as an empty unquoted field."""
+    return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in row) + "\n"
 
 
-def tsv_bytes(rows: list[list[str | None]]) -> bytes:
+def tsv_bytes(rows: Iterable[list[str | None]]) -> bytes:
     """The .txt result of DDL and utility statements: tab-separated lines."""
     return "".join("\t".join(v or "" for v in row) + "\n" for row in rows).encode()
 
 
+class RowSpool:
+    """A result's rows: in memory up to IN_MEMORY rows, beyond that in a local JSON-lines file.
+
+    So that `SELECT *` over a big table does not hold millions of Python strings; pages are read
+    back from the file through an index of every 1000th row's offset.
+    """
+
+    IN_MEMORY = 50_000
+    STRIDE = 1000
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rows: list[list[str | None]] = []
+        self.count = 0
+        self.path: Path | None = None
+        self.offsets: list[int] = []
+        self._file: Any = None
+
+    def extend(self, rows: Iterable[list[str | None]]) -> None:
+        for row in rows:
+            if self._file is None and self.count >= self.IN_MEMORY:
+                self._spill()
+            if self._file is None:
+                self.rows.append(row)
+            else:
+                self._write(row)
+            self.count += 1
+
+    def _spill(self) -> None:
+        handle, name = tempfile.mkstemp(prefix="athena-result-", suffix=".jsonl", dir=self.folder)
+        os.close(handle)
+        self.path = Path(name)
+        self._file = self.path.open("w", encoding="utf-8")
+        kept, self.rows = self.rows, []
+        for i, row in enumerate(kept):
+            self._write(row, i)
+
+    def _write(self, row: list[str | None], index: int | None = None) -> None:
+        if (self.count if index is None else index) % self.STRIDE == 0:
+            self.offsets.append(self._file.tell())
+        self._file.write(json.dumps(row) + "\n")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def slice(self, start: int, size: int) -> list[list[str | None]]:
+        if self.path is None:
+            return self.rows[start : start + size]
+        out: list[list[str | None]] = []
+        if start >= self.count:
+            return out
+        with self.path.open(encoding="utf-8") as handle:
+            handle.seek(self.offsets[start // self.STRIDE])
+            for _ in range(start % self.STRIDE):
+                handle.readline()
+            for line in handle:
+                out.append(json.loads(line))
+                if len(out) == size:
+                    break
+        return out
+
+    def __iter__(self) -> Iterator[list[str | None]]:
+        if self.path is None:
+            yield from self.rows
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)
+
+
 @dataclass
 class ResultSet:
-    """What GetQueryResults pages through; `header` is True for SELECT (first row = names)."""
+    """What GetQueryResults pages through; `header` is True for SELECT (first row = names).
+
+    Small results (DDL, SHOW, counts) give `rows`; SELECT results give a `spool`.
+    """
 
     columns: list[dict] = field(default_factory=list)
     rows: list[list[str | None]] = field(default_factory=list)
     header: bool = False
+    spool: RowSpool | None = None
 
-    def all_rows(self) -> list[list[str | None]]:
-        names = [[c["Name"] for c in self.columns]] if self.header else []
-        return names + self.rows
+    @property
+    def row_count(self) -> int:
+        return self.spool.count if self.spool is not None else len(self.rows)
+
+    def data_rows(self) -> Iterable[list[str | None]]:
+        return self.spool if self.spool is not None else self.rows
+
+    def write_csv(self, path: Path) -> None:
+        """The result CSV, header first, written without holding it all in memory."""
+        with path.open("w", encoding="utf-8") as out:
+            if self.header:
+                out.write(csv_line([c["Name"] for c in self.columns]))
+            for row in self.data_rows():
+                out.write(csv_line(row))
+
+    def _slice(self, start: int, size: int) -> list[list[str | None]]:
+        """Rows `start`..`start+size` of the listing that has the header first (SELECT)."""
+        chunk: list[list[str | None]] = []
+        if self.header and start == 0:
+            chunk.append([c["Name"] for c in self.columns])
+            size -= 1
+        else:
+            start -= 1 if self.header else 0
+        if self.spool is not None:
+            return chunk + self.spool.slice(start, size)
+        return chunk + self.rows[start : start + size]
 
     def metadata_bytes(self) -> bytes:
         """The `.metadata` file (binary on AWS; here the same facts as JSON)."""
-        return json.dumps({"ColumnInfo": self.columns, "RowCount": len(self.rows)}).encode()
+        return json.dumps({"ColumnInfo": self.columns, "RowCount": self.row_count}).encode()
 
     def page(self, next_token: str | None, max_results: int | None) -> dict:
         """One GetQueryResults page: header row first on page one, then NextToken."""
@@ -147,8 +247,8 @@ class ResultSet:
                 athena_code="INVALID_INPUT",
             )
         start = _decode_token(next_token)
-        rows = self.all_rows()
-        chunk = rows[start : start + size]
+        chunk = self._slice(start, size)
+        total = self.row_count + (1 if self.header else 0)
         page: dict[str, Any] = {
             "UpdateCount": 0,
             "ResultSet": {
@@ -159,7 +259,7 @@ class ResultSet:
                 "ResultSetMetadata": {"ColumnInfo": self.columns},
             },
         }
-        if start + size < len(rows):
+        if start + size < total:
             page["NextToken"] = base64.urlsafe_b64encode(f"row:{start + size}".encode()).decode()
         return page
 

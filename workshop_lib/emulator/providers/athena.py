@@ -254,7 +254,7 @@ class AthenaProvider(Provider):
         execution = self._execution(region, body.get("QueryExecutionId"))
         stats = execution.describe()["Statistics"]
         timeline = {k: v for k, v in stats.items() if k.endswith("InMillis")}
-        out_rows = len(execution.result.rows) if execution.result is not None else 0
+        out_rows = execution.result.row_count if execution.result is not None else 0
         rows = {"InputBytes": execution.scanned_bytes, "OutputRows": out_rows}
         return {"QueryRuntimeStatistics": {"Timeline": timeline, "Rows": rows}}
 
