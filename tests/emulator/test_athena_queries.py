@@ -216,6 +216,9 @@ def test_missing_output_location_and_unknown_ids(events):
     assert "No output location provided" in str(err.value)
     with pytest.raises(athena.exceptions.InvalidRequestException):
         athena.get_query_execution(QueryExecutionId="00000000-0000-0000-0000-000000000000")
+    catalogs = athena.list_data_catalogs()["DataCatalogsSummary"]
+    assert catalogs == [{"CatalogName": "AwsDataCatalog", "Type": "GLUE"}]
+    assert athena.get_data_catalog(Name="AwsDataCatalog")["DataCatalog"]["Type"] == "GLUE"
     group = athena.get_work_group(WorkGroup="primary")["WorkGroup"]
     assert group["State"] == "ENABLED" and "ResultConfiguration" in group["Configuration"]
 

@@ -43,6 +43,8 @@ OPERATIONS = frozenset(
         "CreateWorkGroup",
         "UpdateWorkGroup",
         "DeleteWorkGroup",
+        "ListDataCatalogs",
+        "GetDataCatalog",
         "ListDatabases",
         "GetDatabase",
         "GetTableMetadata",
@@ -337,6 +339,21 @@ class AthenaProvider(Provider):
         if (catalog or "AwsDataCatalog").lower() != "awsdatacatalog":
             raise AthenaError(f"Catalog {catalog} was not found", "MetadataException")
         return self.app.client("glue", region)
+
+    def _ListDataCatalogs(self, region: str, body: dict) -> dict:
+        return {"DataCatalogsSummary": [{"CatalogName": "AwsDataCatalog", "Type": "GLUE"}]}
+
+    def _GetDataCatalog(self, region: str, body: dict) -> dict:
+        if body.get("Name", "").lower() != "awsdatacatalog":
+            raise AthenaError(f"Data catalog {body.get('Name')} does not exist")
+        return {
+            "DataCatalog": {
+                "Name": "AwsDataCatalog",
+                "Description": "AWS Glue Data Catalog (moto's Glue in the local emulator)",
+                "Type": "GLUE",
+                "Parameters": {"catalog-id": ACCOUNT},
+            }
+        }
 
     def _ListDatabases(self, region: str, body: dict) -> dict:
         glue = self._glue(region, body.get("CatalogName"))
