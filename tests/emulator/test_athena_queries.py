@@ -316,3 +316,21 @@ def test_hidden_path_column_names_the_s3_object(events):
     keys = sorted(o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"])
     assert [r[0] for r in got[1:]] == [f"s3://{BUCKET}/{k}" for k in keys]
     assert sum(int(r[1]) for r in got[1:]) == len(events)
+
+
+def test_workshop_first_look_through_awswrangler(events):
+    import awswrangler as wr
+
+    df = wr.athena.read_sql_query(
+        "SELECT * FROM segment_logs LIMIT 20", database="default", s3_output=OUT
+    )
+    assert len(df) == 20 and "anonymousid" in df.columns
+    context = df["context"].dropna().iloc[0]
+    assert context["library"] == {"name": "analytics-python", "version": "2.4.0"}
+    plain = wr.athena.read_sql_query(
+        "SELECT * FROM segment_logs LIMIT 20",
+        database="default",
+        s3_output=OUT,
+        ctas_approach=False,
+    )
+    assert plain["context"].iloc[0].startswith("{ip=")  # row values come back as text, as on AWS
