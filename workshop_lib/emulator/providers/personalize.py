@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -87,7 +88,8 @@ class PersonalizeProvider(Provider):
             return aws_error(request.service, exc.code, exc.message, status)
         content_type = JSON_11 if request.service == "personalize" else "application/json"
         text = "" if result is None else json.dumps(result)
-        return Response(text, 200, content_type=content_type)
+        headers = {"x-amzn-RequestId": str(uuid.uuid4())}
+        return Response(text, 200, headers, content_type=content_type)
 
     def handle_control(self, request: AwsRequest) -> Response:
         method = getattr(self.control, f"op_{request.operation}", None)
