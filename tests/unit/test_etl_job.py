@@ -68,3 +68,25 @@ def test_the_sample_meets_personalize_minimums():
     assert len(rows) >= 1000 and sum(1 for n in per_user.values() if n >= 2) >= 25
     assert stats["malformed"] == 0 and stats["duplicates"] == 0
     assert {r[2] for r in rows} == set(job.EVENT_TYPES)
+
+
+def test_the_latest_identify_wins_on_a_shared_device():
+    stats = Counter()
+    messages = [
+        {
+            "type": "identify",
+            "messageId": "i2",
+            "anonymousId": "a1",
+            "userId": "later",
+            "timestamp": "2026-09-02T00:00:00Z",
+        },
+        {
+            "type": "identify",
+            "messageId": "i1",
+            "anonymousId": "a1",
+            "userId": "earlier",
+            "timestamp": "2026-09-01T00:00:00Z",
+        },
+        track("t1", "Product Viewed", user=None, anon="a1"),
+    ]
+    assert job.interactions(messages, stats)[0][0] == "later"

@@ -59,11 +59,16 @@ def interactions(messages: list[dict], stats: Counter) -> list[tuple[str, str, s
         seen.add(message_id)
         unique.append(message)
     # identify calls tie a browser's or device's anonymousId to the person who logged in
-    user_of = {
-        m["anonymousId"]: m["userId"]
-        for m in unique
-        if m.get("type") == "identify" and m.get("anonymousId") and m.get("userId")
-    }
+    # (the latest identify wins where a device was shared)
+    identifies = sorted(
+        (
+            m
+            for m in unique
+            if m.get("type") == "identify" and m.get("anonymousId") and m.get("userId")
+        ),
+        key=lambda m: m.get("timestamp") or "",
+    )
+    user_of = {m["anonymousId"]: m["userId"] for m in identifies}
     rows = []
     for m in unique:
         if m.get("type") != "track" or m.get("event") not in EVENT_TYPES:
