@@ -136,7 +136,7 @@ def test_insert_into_partitioned_json_table(s3):
 def test_unload_writes_files_and_manifest(s3, fmt, reader):
     target = f"s3://{BUCKET}/unload/{fmt.lower()}/"
     done = run(
-        f"UNLOAD (SELECT 'u' || CAST(x AS varchar) AS user_id, x AS n FROM UNNEST(sequence(1, 5)) "
+        f"UNLOAD (SELECT 'u' || CAST(x AS varchar) AS USER_ID, x AS n FROM UNNEST(sequence(1, 5)) "
         f"AS t(x)) TO '{target}' WITH (format = '{fmt}')",
         OUT,
         "tdb",
@@ -148,6 +148,7 @@ def test_unload_writes_files_and_manifest(s3, fmt, reader):
     if reader == "parquet":
         back = wr.s3.read_parquet(files)
         assert sorted(back["n"].tolist()) == [1, 2, 3, 4, 5]
+        assert list(back.columns) == ["user_id", "n"]  # Athena lower-cases column names
     else:
         raw = s3.get_object(Bucket=BUCKET, Key=files[0].split("/", 3)[3])["Body"].read()
         lines = gzip.decompress(raw).decode().splitlines()

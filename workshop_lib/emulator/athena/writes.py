@@ -72,7 +72,13 @@ def _write(
     delimiter: str,
     partitioned_by: list[str],
 ) -> int:
-    """Write the query's rows under `target` (s3://...) in `fmt`; returns the row count."""
+    """Write the query's rows under `target` (s3://...) in `fmt`; returns the row count.
+
+    Column names are written in lower case, as Athena (Trino) names every column.
+    """
+    names = query.run(con, duck_sql, ctx).columns
+    lowered = ", ".join(f"{types.quote(n)} AS {types.quote(n.lower())}" for n in names)
+    duck_sql = f"SELECT {lowered} FROM ({duck_sql})"
     if fmt not in _FORMATS:
         raise QueryFailed(
             f"NOT_SUPPORTED: the emulator writes PARQUET, TEXTFILE and JSON, not {fmt}"
