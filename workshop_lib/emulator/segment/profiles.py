@@ -161,6 +161,11 @@ class ProfileStore:
             segment_id = self._index.get(space_id, {}).get((id_type, value))
             return self._profiles.get(space_id, {}).get(segment_id) if segment_id else None
 
+    def traits_of(self, profile: Profile) -> tuple[dict, dict]:
+        """A consistent copy of (traits, key -> (source_id, updated_at))."""
+        with self._lock:
+            return dict(profile.traits), dict(profile.trait_meta)
+
     def reset(self) -> None:
         with self._lock:
             self._profiles.clear()
@@ -261,9 +266,7 @@ class ProfileApi:
         kind = query.get("class")
         if kind not in (None, "audience", "computed_trait"):
             return _error("validation_error", "class must be audience or computed_trait.", 400)
-        with self.store._lock:
-            traits = dict(profile.traits)
-            meta = dict(profile.trait_meta)
+        traits, meta = self.store.traits_of(profile)
         keys = sorted(traits) if kind is None else []  # custom traits are neither class
         if query.get("include"):
             wanted = set(query["include"].split(","))
