@@ -368,9 +368,16 @@ def test_batch_inference_job(aws_env, setup):
     bucket = unique("batch")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="in/users.json", Body=b'{"userId": "u1"}\n{"userId": "u2"}\n')
+    only = personalize.create_filter(
+        name=unique("batch"),
+        datasetGroupArn=setup["group"],
+        filterExpression='INCLUDE ItemID WHERE Items.CATEGORY IN ("cat1", "cat2")',
+    )["filterArn"]
+    wait(lambda: personalize.describe_filter(filterArn=only), "filter")
     job = personalize.create_batch_inference_job(
         jobName=unique("b"),
         solutionVersionArn=version,
+        filterArn=only,
         roleArn="arn:aws:iam::123456789012:role/r",
         jobInput={"s3DataSource": {"path": f"s3://{bucket}/in/users.json"}},
         jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/out/"}},
@@ -386,6 +393,9 @@ def test_batch_inference_job(aws_env, setup):
     assert [line["input"]["userId"] for line in lines] == ["u1", "u2"]
     assert all(len(line["output"]["recommendedItems"]) == 7 for line in lines)
     assert all(len(line["output"]["scores"]) == 7 and line["error"] is None for line in lines)
+    items = setup["frames"][1]
+    allowed = set(items[items.CATEGORY.isin(["cat1", "cat2"])].ITEM_ID)
+    assert all(set(line["output"]["recommendedItems"]) <= allowed for line in lines)
 
 
 def test_hpo_update_mode_and_tags(aws_env, setup):

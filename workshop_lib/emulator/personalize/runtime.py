@@ -42,7 +42,7 @@ def _not_found(value: str) -> ApiError:
 class Runtime:
     def __init__(self, control) -> None:
         self.control = control
-        self._tables: dict[tuple, Any] = {}
+        self._tables: dict[str, tuple] = {}  # dataset ARN -> ((ARN, version), rows, schema)
         self.batch_versions: dict[str, Any] = {}  # batch jobs call in with a version, no campaign
 
     # ---------------------------------------------------------------- lookups
@@ -80,23 +80,22 @@ class Runtime:
             return known
         return np.concatenate([known, np.asarray(recent, dtype=np.int32)])
 
-    def _items_frame(self, group: str):
-        dataset = self.control.dataset_of(group, "ITEMS")
-        return dataset, (dataset.state["data"] if dataset is not None else None)
-
-    def _item_table(self, group: str, item_ids) -> tuple[dict[str, dict], Any]:
-        """{item id: metadata row} for the group's Items dataset, cached per data version."""
-        dataset, data = self._items_frame(group)
-        if data is None:
+    def _table(self, group: str, dataset_type: str) -> tuple[dict[str, dict], Any]:
+        """({id: row}, schema) of the group's Items or Users dataset, cached per data version."""
+        dataset = self.control.dataset_of(group, dataset_type)
+        if dataset is None:
             return {}, None
+        data = dataset.state["data"]
         key = (dataset.arn, data.version)
-        if key not in self._tables:
-            frame = data.frame()
-            rows = {}
-            for record in frame.to_dict("records"):
-                rows[str(record["ITEM_ID"])] = record
-            self._tables = {key: (rows, data.schema)}
-        return self._tables[key]
+        cached = self._tables.get(dataset.arn)
+        if cached is None or cached[0] != key:
+            rows = {str(r[data.id_column]): r for r in data.frame().to_dict("records")}
+            cached = (key, rows, data.schema)
+            self._tables[dataset.arn] = cached
+        return cached[1], cached[2]
+
+    def _item_table(self, group: str, item_ids=None) -> tuple[dict[str, dict], Any]:
+        return self._table(group, "ITEMS")
 
     # ---------------------------------------------------------------- filters
     @staticmethod
@@ -183,12 +182,7 @@ class Runtime:
         return {k: v[-100:] for k, v in out.items()}
 
     def _user_row(self, group: str, user: str) -> dict[str, Any]:
-        dataset = self.control.dataset_of(group, "USERS")
-        if dataset is None:
-            return {}
-        frame = dataset.state["data"].frame()
-        match = frame[frame["USER_ID"].astype(str) == user]
-        return match.iloc[-1].to_dict() if len(match) else {}
+        return self._table(group, "USERS")[0].get(user, {})
 
     # ---------------------------------------------------------------- metadata
     def _metadata(self, body: dict, campaign, trained: Trained, limit: int) -> list[str] | None:
