@@ -334,3 +334,19 @@ def test_workshop_first_look_through_awswrangler(events):
         ctas_approach=False,
     )
     assert plain["context"].iloc[0].startswith("{ip=")  # row values come back as text, as on AWS
+
+
+def test_information_schema_describes_the_catalog(events):
+    got = query(
+        "SELECT column_name, data_type, ordinal_position FROM information_schema.columns "
+        "WHERE table_schema = 'default' AND table_name = 'segment_logs' ORDER BY ordinal_position",
+        OUT,
+    )
+    assert got[1] == ["anonymousid", "varchar", "1"]
+    assert got[3] == ["context", "row(ip varchar, library row(name varchar, version varchar))", "3"]
+    tables = query(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'default'",
+        OUT,
+    )
+    assert ["segment_logs", "BASE TABLE"] in tables[1:]

@@ -7,7 +7,7 @@ import re
 import duckdb
 from sqlglot import exp
 
-from . import results, transpile
+from . import information_schema, results, transpile
 from .context import StatementContext
 from .errors import QueryFailed
 
@@ -46,6 +46,15 @@ def prepare(
                 "does not exist"
             )
         key = ((table.db or database).lower(), table.name.lower())
+        if key not in views and key[0] == "information_schema":
+            body = information_schema.relation(ctx.catalog, key[1])
+            if body is None:
+                raise QueryFailed(
+                    f"TABLE_NOT_FOUND: {transpile.where(ctx.sql, table)}: Table "
+                    f"'awsdatacatalog.information_schema.{key[1]}' does not exist"
+                )
+            views[key] = f"athena_information_schema__{key[1]}"
+            con.execute(f'CREATE TEMP VIEW "{views[key]}" AS {body}')
         if key not in views:
             found = ctx.catalog.table(*key, where=transpile.where(ctx.sql, table))
             if found.view_sql is not None:
