@@ -7,6 +7,7 @@ Modules, one concern each:
   DESCRIBE);
 - `s3files` (S3 objects cached locally by ETag), `tables` (a Glue table's objects as a DuckDB
   relation, read the way its SerDe reads them);
+- `information_schema` (schemata, tables, columns from Glue);
 - `transpile` (Athena/Trino SQL to DuckDB), `query` (running a SELECT), `writes` (CTAS,
   INSERT INTO, UNLOAD), `results` (result files and pages), `execution` (the state machine).
 duckdb and sqlglot are imported by these modules only, and they are imported by the provider only
