@@ -293,3 +293,20 @@ def test_cold_users_and_cold_items(aws_env):
     assert not {"fresh-1", "fresh-2"} & {i["itemId"] for i in quiet["itemList"]}
     for arn in (plain, exploring):
         personalize.delete_campaign(campaignArn=arn)
+
+
+def test_kinds_the_emulator_cannot_create(aws_env):
+    personalize, _, _ = clients()
+    assert personalize.list_recommenders()["recommenders"] == []
+    assert personalize.list_dataset_export_jobs()["datasetExportJobs"] == []
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+        personalize.describe_recommender(
+            recommenderArn="arn:aws:personalize:us-east-1:123456789012:recommender/x"
+        )
+    with pytest.raises(personalize.exceptions.ClientError) as info:
+        personalize.create_recommender(
+            name="r",
+            datasetGroupArn="arn:aws:personalize:us-east-1:123456789012:dataset-group/x",
+            recipeArn=RECIPE + "aws-ecomm-recommended-for-you",
+        )
+    assert info.value.response["Error"]["Code"] == "NotImplemented"

@@ -556,3 +556,46 @@ class ControlPlane:
                 raise in_use(f"Batch inference job {job.arn} uses this filter.")
         self.store.delete(resource)
         return {}
+
+
+# Resource kinds the emulator cannot create (recommenders, exports, segment jobs, deletions,
+# metric attributions): their lists are empty and their describes say "not found", so generic
+# listing and cleanup code runs unchanged; their Create* calls answer NotImplemented.
+_EMPTY_LISTS = {
+    "ListRecommenders": "recommenders",
+    "ListDatasetExportJobs": "datasetExportJobs",
+    "ListBatchSegmentJobs": "batchSegmentJobs",
+    "ListDataDeletionJobs": "dataDeletionJobs",
+    "ListMetricAttributions": "metricAttributions",
+    "ListMetricAttributionMetrics": "metrics",
+}
+_DESCRIBES = {
+    "DescribeRecommender": "recommenderArn",
+    "DescribeDatasetExportJob": "datasetExportJobArn",
+    "DescribeBatchSegmentJob": "batchSegmentJobArn",
+    "DescribeDataDeletionJob": "dataDeletionJobArn",
+    "DescribeMetricAttribution": "metricAttributionArn",
+    "DeleteRecommender": "recommenderArn",
+    "DeleteMetricAttribution": "metricAttributionArn",
+}
+
+
+def _empty_list(key: str):
+    def operation(self, body: dict, region: str) -> dict:
+        return paginate([], body, key)
+
+    return operation
+
+
+def _nothing_there(field: str):
+    def operation(self, body: dict, region: str) -> dict:
+        value = check_arn(body.get(field), field)
+        raise ApiError("ResourceNotFoundException", f"Could not find resource with ARN {value}.")
+
+    return operation
+
+
+for _name, _key in _EMPTY_LISTS.items():
+    setattr(ControlPlane, f"op_{_name}", _empty_list(_key))
+for _name, _field in _DESCRIBES.items():
+    setattr(ControlPlane, f"op_{_name}", _nothing_there(_field))

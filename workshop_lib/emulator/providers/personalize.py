@@ -1,10 +1,11 @@
 """Amazon Personalize: control plane, runtime and events, emulated with real recommenders.
 
 Claims the three botocore services that sign as `personalize`: `personalize` (JSON 1.1, every
-operation: the workshop's are implemented in workshop_lib/emulator/personalize/, the others
-answer NotImplemented rather than reaching moto's partial model), `personalize-runtime` and
-`personalize-events` (rest-json, told apart by path). Errors are shaped per protocol with the
-status codes the models declare.
+operation: the workshop's are implemented in workshop_lib/emulator/personalize/; recommenders,
+exports, segment jobs, data deletion and metric attributions list empty, describe as not found
+and answer Create* with NotImplemented, rather than reaching moto's partial model),
+`personalize-runtime` and `personalize-events` (rest-json, told apart by path). Errors are
+shaped per protocol with the status codes the models declare.
 """
 
 from __future__ import annotations
