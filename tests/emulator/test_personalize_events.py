@@ -12,6 +12,7 @@ from test_personalize_support import (
     clients,
     group_with_data,
     point_boto3_at,
+    provider_of,
     trained_version,
     unique,
     wait,
@@ -195,3 +196,36 @@ def test_concurrent_clients_lose_no_event(aws_env, setup):
     dataset = provider.control.store.get(setup["interactions"])
     stored = [e for e in dataset.state["data"].puts if e["USER_ID"].startswith("load-")]
     assert len(stored) == sum(sent)
+
+
+def test_anonymous_history_joins_the_user_at_training(aws_env, setup):
+    _, _, events = clients()
+    session, user = unique("sess"), unique("user")
+    events.put_events(trackingId=setup["tracking_id"], sessionId=session, eventList=[event("i20")])
+    events.put_events(
+        trackingId=setup["tracking_id"], sessionId=session, userId=user, eventList=[event("i21")]
+    )
+    frame = provider_of(aws_env).control.store.get(setup["interactions"]).state["data"].frame()
+    assert sorted(frame[frame["USER_ID"].eq(user)].ITEM_ID) == ["i20", "i21"]
+    assert not frame["USER_ID"].eq(session).any()
+
+
+def test_wrong_json_types_are_a_client_error_not_a_500(aws_env, setup):
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"trackingId": setup["tracking_id"], "sessionId": "s", "eventList": "x"})
+    request = urllib.request.Request(
+        aws_env.url + "/events",
+        data=body.encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/personalize/"
+            "aws4_request, SignedHeaders=host, Signature=0",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 400
+    assert info.value.headers["x-amzn-ErrorType"] == "SerializationException"

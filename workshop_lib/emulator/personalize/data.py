@@ -24,6 +24,7 @@ class DatasetData:
         self.records: dict[str, dict[str, Any]] = {}  # users/items: last record per ID
         self._event_keys: set[tuple] = set()
         self._event_ids: set[str] = set()
+        self.session_users: dict[str, str] = {}  # anonymous sessionId -> the userId it became
         self.version = 0
 
     @property
@@ -69,7 +70,10 @@ class DatasetData:
                 self.puts if self.dataset_type == "INTERACTIONS" else list(self.records.values())
             )
             if extra:
-                parts.append(pd.DataFrame(extra))
+                put = pd.DataFrame(extra)
+                if self.session_users:  # anonymous histories join their user at training
+                    put["USER_ID"] = put["USER_ID"].map(lambda u: self.session_users.get(u, u))
+                parts.append(put)
         columns = self.schema.names
         if not parts:
             return pd.DataFrame({c: [] for c in columns})

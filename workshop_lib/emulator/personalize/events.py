@@ -4,7 +4,8 @@ put_events needs an ACTIVE event tracker (unknown trackingId: InvalidInputExcept
 error the API declares) and an Interactions dataset in its group. Each event lands in that
 dataset (identical events once; a repeated eventId is not used again) and in the group's live
 log that campaigns read. Anonymous
-events (no userId) are stored under the sessionId, which is the userId to ask recommendations for.
+events (no userId) are stored under the sessionId, which is the userId to ask recommendations
+for; once an event carries both, the next training counts the session's events as the user's.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class Events:
             raise invalid(f"Dataset group {group} has no Interactions dataset for the events.")
         data = dataset.state["data"]
         rows = [self._event_row(e, user or session, data.schema) for e in events]
+        if user and session != user:
+            data.session_users[session] = user
         live = self.control.live_events(group)
         for row, sent in zip(rows, events, strict=True):
             if data.add_event(row, sent.get("eventId")):

@@ -87,6 +87,10 @@ class PersonalizeProvider(Provider):
         except ApiError as exc:
             status = exc.status if request.service != "personalize" else 400
             return aws_error(request.service, exc.code, exc.message, status)
+        except (TypeError, AttributeError) as exc:  # a member of the wrong JSON type (raw HTTP)
+            log.debug("malformed %s: %s", request.describe(), exc)
+            message = "A member of the request has the wrong type; see the API reference."
+            return aws_error(request.service, "SerializationException", message, 400)
         content_type = JSON_11 if request.service == "personalize" else "application/json"
         text = "" if result is None else json.dumps(result)
         headers = {"x-amzn-RequestId": str(uuid.uuid4())}
