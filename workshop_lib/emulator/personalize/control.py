@@ -91,6 +91,7 @@ class ControlPlane:
         self.store = store
         self.app = app
         self.quotas = dict(QUOTAS)
+        self.live: dict[str, Any] = {}  # dataset group ARN -> LiveEvents (solutions.py)
 
     # ---------------------------------------------------------------- helpers
     def _get(self, kind: str, value: Any, field: str) -> Resource:
@@ -191,6 +192,7 @@ class ControlPlane:
                 )
         for child in self.store.children("filter", "datasetGroupArn", group.arn):
             self.store.delete(child)
+        self.live.pop(group.arn, None)  # a group re-created under this name starts afresh
         self.store.delete(group)
         return {}
 

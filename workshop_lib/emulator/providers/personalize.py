@@ -48,9 +48,7 @@ class PersonalizeProvider(Provider):
             from ..personalize.store import Store
 
             class Control(SolutionOps, BatchOps, ControlPlane):
-                def __init__(self, store, app):
-                    ControlPlane.__init__(self, store, app)
-                    self.live = {}
+                """The control plane with its solution, campaign and batch operations."""
 
             control = Control(Store(), self.app)
             control.runtime = Runtime(control)
