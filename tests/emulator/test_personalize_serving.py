@@ -310,3 +310,28 @@ def test_kinds_the_emulator_cannot_create(aws_env):
             recipeArn=RECIPE + "aws-ecomm-recommended-for-you",
         )
     assert info.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_hpo_ranges_and_documented_hyperparameters(aws_env, setup):
+    personalize, _, _ = clients()
+    ranges = {
+        "continuousHyperParameterRanges": [{"name": "decay", "minValue": 0.2, "maxValue": 0.8}]
+    }
+    _, version = trained_version(
+        personalize,
+        setup["group"],
+        "aws-user-personalization",
+        performHPO=True,
+        solutionConfig={"hpoConfig": {"algorithmHyperParameterRanges": ranges}},
+    )
+    tuned = personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    chosen = tuned["tunedHPOParams"]["algorithmHyperParameters"]
+    assert 0.2 <= float(chosen["decay"]) <= 0.8 and "__hpo_ranges__" not in chosen
+    _, version = trained_version(
+        personalize,
+        setup["group"],
+        "aws-user-personalization",
+        solutionConfig={"algorithmHyperParameters": {"recency_mask": "false"}},
+    )
+    tuned = personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert tuned["tunedHPOParams"]["algorithmHyperParameters"]["decay"] == "1.0"

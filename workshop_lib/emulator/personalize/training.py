@@ -19,6 +19,7 @@ from .cold import ColdStart, build_cold_start
 from .metrics import evaluate, holdout_split
 from .models import Model, new_model
 from .models.base import build, select_events
+from .models.user_personalization import RANGES
 
 MIN_INTERACTIONS = 1000
 MIN_USERS = 25
@@ -68,8 +69,10 @@ def train(
         raise TrainingFailure(
             "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."
         )
-    data = build(frame, items_frame)
     params = dict(config.get("algorithmHyperParameters") or {})
+    frame = _history_percentiles(frame, params)
+    data = build(frame, items_frame)
+    ranges = _hpo_ranges(config.get("hpoConfig") or {})
     hpo = bool(solution.get("performHPO"))
     if previous is not None:
         params = {**previous.tuned, **params}
@@ -78,7 +81,7 @@ def train(
 
     split = holdout_split(data)
     measured = new_model(family)
-    measured.fit(split.train, params, hpo=hpo)
+    measured.fit(split.train, {**params, RANGES: ranges}, hpo=hpo)
     catalogue = data.n_items + len(data.extra_items)
     metrics = evaluate(measured, split, catalogue)
 
@@ -92,8 +95,35 @@ def train(
         model=model,
         histories=data.histories(),
         metrics=metrics,
-        tuned={k: str(v) for k, v in measured.params.items()},
+        tuned={k: str(v) for k, v in measured.params.items() if k != RANGES},
         item_metadata=items_frame,
         seconds=time.time() - started,
         cold=cold,
     )
+
+
+def _history_percentiles(frame, params: dict[str, Any]):
+    """min/max_user_history_length_percentile (only when given): drop outlying users."""
+    low = params.get("min_user_history_length_percentile")
+    high = params.get("max_user_history_length_percentile")
+    if low is None and high is None:
+        return frame
+    lengths = frame["USER_ID"].value_counts()
+    lo = lengths.quantile(float(low)) if low is not None else 0
+    hi = lengths.quantile(float(high)) if high is not None else lengths.max()
+    keep = lengths[(lengths >= lo) & (lengths <= hi)].index
+    return frame[frame["USER_ID"].isin(keep)]
+
+
+def _hpo_ranges(hpo_config: dict[str, Any]) -> dict[str, list]:
+    """hpoConfig.algorithmHyperParameterRanges as value lists (4 points per numeric range)."""
+    ranges = hpo_config.get("algorithmHyperParameterRanges") or {}
+    out: dict[str, list] = {}
+    for spec in ranges.get("integerHyperParameterRanges") or []:
+        values = np.linspace(spec["minValue"], spec["maxValue"], 4).round().astype(int)
+        out[spec["name"]] = sorted(set(values.tolist()))
+    for spec in ranges.get("continuousHyperParameterRanges") or []:
+        out[spec["name"]] = np.linspace(spec["minValue"], spec["maxValue"], 4).tolist()
+    for spec in ranges.get("categoricalHyperParameterRanges") or []:
+        out[spec["name"]] = list(spec.get("values") or [])
+    return out

@@ -19,7 +19,10 @@ answer without retraining, as Personalize's real-time updates do.
 
 decay, blend and repeat are fitted at every training on a validation split of the training users
 (Personalize's protocol inside the training set); performHPO widens the search (l2, neighbours
-and the popularity prior too). Hyperparameters given in algorithmHyperParameters are kept.
+and the popularity prior too), over hpoConfig's ranges where they name these parameters.
+Hyperparameters given in algorithmHyperParameters are kept; of AWS's documented ones,
+recency_mask=false means no recency decay (decay 1) and min/max_user_history_length_percentile
+leave users with outlying history lengths out of training (training.py).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ HPO_GRID = {
     "neighbours": [50, 100, 300],
     "l2": [50.0, 200.0, 500.0],
 }
+RANGES = "__hpo_ranges__"  # hpoConfig ranges, as lists of values (training.py builds them)
 TRANSITION_SPAN = 3
 VALIDATION_USERS = 1000
 TIE_BREAK = 1e-9  # popularity orders items whose scores are otherwise equal
@@ -170,7 +174,12 @@ class SequenceKnn(Model):
     def fit(self, data: TrainData, params: dict[str, Any], hpo: bool = False) -> None:
         super().fit(data, params)
         given = {k: _parse(k, v) for k, v in params.items() if k in DEFAULTS}
+        if str(params.get("recency_mask", "")).lower() == "false":
+            given["decay"] = 1.0  # AWS's switch for weighting recent history more
         grid = HPO_GRID if hpo else GRID
+        ranges = params.get(RANGES) or {}
+        if hpo and ranges:
+            grid = {**grid, **{k: [_parse(k, v) for v in ranges[k]] for k in ranges if k in grid}}
         searched = {k: v for k, v in grid.items() if k not in given}
         chosen = {**DEFAULTS, **given}
         if searched and data.n_users >= 50:
