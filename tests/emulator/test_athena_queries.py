@@ -298,6 +298,7 @@ def test_execution_parameters_fill_placeholders(events):
     )
     expected = int((events["event"] == "Product Viewed").sum())
     assert rows(execution)[1] == [str(expected)]
+    assert execution["Query"].endswith("WHERE event = ? AND type = ?")
     assert execution["StatementType"] == "DML"
 
 

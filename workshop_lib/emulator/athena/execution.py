@@ -82,6 +82,7 @@ class Execution:
     output_dir: str
     statement_type: str
     substatement_type: str
+    query_text: str = ""  # as submitted (with `?` placeholders); `sql` has the parameters bound
     state: str = "QUEUED"
     reason: str | None = None
     error: QueryFailed | None = None
@@ -136,7 +137,7 @@ class Execution:
             context["Database"] = self.database
         return {
             "QueryExecutionId": self.query_id,
-            "Query": self.sql,
+            "Query": self.query_text or self.sql,
             "StatementType": self.statement_type,
             "SubstatementType": self.substatement_type,
             "ResultConfiguration": {"OutputLocation": self.output_location},

@@ -203,7 +203,8 @@ class AthenaProvider(Provider):
         context = body.get("QueryExecutionContext") or {}
         execution = Execution(
             query_id=new_query_id(),
-            sql=body["QueryString"],
+            sql=sql,
+            query_text=body["QueryString"],
             tree=tree,
             workgroup=group["Name"],
             database=context.get("Database"),
@@ -212,7 +213,6 @@ class AthenaProvider(Provider):
             statement_type=statement_type,
             substatement_type=substatement,
         )
-        execution.sql = sql
         state.executions[execution.query_id] = execution
         if token:
             state.tokens[token] = execution.query_id
