@@ -270,3 +270,18 @@ def test_show_create_table_round_trips(s3):
     assert "  'skip.header.line.count'='1')" in lines
     q("\n".join(lines).replace("`show_me`", "`show_me_copy`"))
     assert q("SELECT sum(n) FROM show_me_copy")[1] == ["3"]
+
+
+@pytest.mark.parametrize("fmt", ["TEXTFILE", "JSON"])
+def test_ctas_text_formats_round_trip(s3, fmt):
+    name = f"ctas_{fmt.lower()}"
+    done = run(
+        f"CREATE TABLE {name} WITH (format = '{fmt}', field_delimiter = ',', "
+        f"external_location = 's3://{BUCKET}/ctas/{name}/') AS "
+        "SELECT x AS n, 'item ' || CAST(x AS varchar) AS label FROM UNNEST(sequence(1, 4)) AS t(x)",
+        OUT,
+        "tdb",
+    )
+    assert done["StatementType"] == "DDL" and done["Status"]["State"] == "SUCCEEDED"
+    assert done["ResultConfiguration"]["OutputLocation"].endswith(done["QueryExecutionId"])
+    assert q(f"SELECT sum(n), max(label) FROM {name}")[1] == ["10", "item 4"]
