@@ -148,6 +148,14 @@ def test_runtime_errors(aws_env, chain):
         runtime.get_recommendations(campaignArn=chain["up_campaign"])
     with pytest.raises(runtime.exceptions.InvalidInputException):
         runtime.get_recommendations(campaignArn=chain["up_campaign"], userId="u1", numResults=501)
+    with pytest.raises(runtime.exceptions.InvalidInputException):
+        runtime.get_recommendations(
+            campaignArn=chain["up_campaign"], userId="u1", context={"bad-key": "x"}
+        )
+    answer = runtime.get_recommendations(
+        campaignArn=chain["up_campaign"], userId="u1", context={"DEVICE": "mobile"}
+    )
+    assert len(answer["itemList"]) == 25
     missing = chain["up_campaign"] + "-gone"
     with pytest.raises(runtime.exceptions.ResourceNotFoundException):
         runtime.get_recommendations(campaignArn=missing, userId="u1")

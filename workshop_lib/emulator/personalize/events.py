@@ -18,6 +18,7 @@ from .validation import ApiError, check_arn, check_length, check_max_items, inva
 
 FORBIDDEN = {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
 PROPERTY_LIMITS = {"USERS": 24000, "ITEMS": 32000}
+MAX_EVENT_BYTES = 10 * 1024
 
 
 def camel(column: str) -> str:
@@ -90,6 +91,8 @@ class Events:
                 live.add(row["USER_ID"], row["ITEM_ID"], row.get("EVENT_TYPE") or "")
 
     def _event_row(self, event: dict, user: str, schema) -> dict[str, Any]:
+        if len(json.dumps(event)) > MAX_EVENT_BYTES:
+            raise invalid(f"An event can be at most {MAX_EVENT_BYTES} bytes.")
         event_type = require(event, "eventType")
         check_length(event_type, "eventType", 256)
         sent_at = event.get("sentAt")

@@ -220,7 +220,7 @@ class Runtime:
         n = body.get("numResults", 25)
         if not isinstance(n, int) or not 0 <= n <= 500:
             raise invalid("numResults must be between 0 and 500.")
-        check_max_items(body.get("context"), "context", 150)
+        _check_context(body.get("context"))
         check_max_items(body.get("promotions"), "promotions", 1)
         user, item = body.get("userId"), body.get("itemId")
         check_length(user, "userId", 256)
@@ -295,6 +295,7 @@ class Runtime:
         if not user:
             raise invalid("userId is required.")
         check_length(user, "userId", 256)
+        _check_context(body.get("context"))
         inputs = body.get("inputList")
         if not isinstance(inputs, list) or not inputs:
             raise invalid("inputList is required.")
@@ -322,6 +323,15 @@ class Runtime:
         if names:
             self._attach_metadata(entries, campaign, trained, names)
         return {"personalizedRanking": entries, "recommendationId": _recommendation_id()}
+
+
+def _check_context(context: Any) -> None:
+    """context: at most 150 entries, keys [A-Za-z0-9_]+ up to 150, values up to 1000 chars."""
+    check_max_items(context, "context", 150)
+    for key, value in (context or {}).items():
+        if not _KEY.match(key) or len(key) > 150:
+            raise invalid(f"Invalid context key {key}: use [A-Za-z0-9_]+, 150 at most.")
+        check_length(value, f"context.{key}", 1000, 0)
 
 
 def _interleave(rest: np.ndarray, promoted: np.ndarray, n: int) -> list[int]:
