@@ -5,7 +5,9 @@
 1 million Segment events (generated locally, deterministic) in 100 gzipped NDJSON files are
 uploaded to the emulator's S3 under Segment's layout, and the workshop's `segment_logs` table is
 created over them. Each query then runs:
-- directly in DuckDB over the same files on local disk (read_json_auto), the baseline;
+- directly in DuckDB over the same files on local disk: `read_json_auto` (the baseline of the
+  targets; it infers the schema on every run), and `read_json` told the columns the query needs
+  (a tighter lower bound, shown as "duckdb cols");
 - through boto3 (start, poll, all result pages) on a fresh emulator process: "first" is the run
   that downloads and reads the objects, "cached" the median of the next runs (objects kept by
   ETag).
@@ -73,10 +75,18 @@ def athena_query(sql: str) -> tuple[float, list]:
     return time.perf_counter() - began, rows[1:]
 
 
-def duckdb_query(sql: str, folder: Path) -> tuple[float, list]:
+COLUMNS = "{'event': 'VARCHAR', 'properties': 'STRUCT(sku VARCHAR)'}"
+
+
+def duckdb_query(sql: str, folder: Path, columns: bool = False) -> tuple[float, list]:
     began = time.perf_counter()
     con = duckdb.connect()
-    rows = con.sql(sql.format(table=f"read_json_auto('{folder}/*.gz')")).fetchall()
+    source = (
+        f"read_json('{folder}/*.gz', format='newline_delimited', columns={COLUMNS})"
+        if columns
+        else f"read_json_auto('{folder}/*.gz')"
+    )
+    rows = con.sql(sql.format(table=source)).fetchall()
     con.close()
     return time.perf_counter() - began, [[None if v is None else str(v) for v in r] for r in rows]
 
@@ -101,6 +111,7 @@ def main() -> None:
     table = []
     for name, sql in QUERIES.items():
         direct = [duckdb_query(sql, folder) for _ in range(args.runs)]
+        tight = statistics.median(duckdb_query(sql, folder, True)[0] for _ in range(args.runs))
         port = free_port()
         status, _ = process.start(port)
         try:
@@ -123,28 +134,17 @@ def main() -> None:
             process.stop(port)
         same = rows == direct[0][1]
         base = statistics.median(t for t, _ in direct)
-        table.append((name, base, first, statistics.median(cached), same))
+        table.append((name, base, tight, first, statistics.median(cached), same))
     header = (
-        "query",
-        "duckdb (s)",
-        "emu first (s)",
-        "emu cached (s)",
-        "first x",
-        "cached x",
-        "same rows",
-    )
-    print("  ".join(f"{h:>14}" if i else f"{h:<22}" for i, h in enumerate(header)))
-    for name, base, first, cached, same in table:
-        cells = [
-            f"{base:.2f}",
-            f"{first:.2f}",
-            f"{cached:.2f}",
-            f"{first / base:.2f}",
-            f"{cached / base:.2f}",
-            str(same),
-        ]
-        print(f"{name:<22}  " + "  ".join(f"{c:>14}" for c in cells))
-    print("\ntargets: first x < 2.0, cached x < 1.2")
+        "query", "duckdb (s)", "duckdb cols (s)", "emu first (s)", "emu cached (s)",
+        "first x", "cached x", "same rows",
+    )  # fmt: skip
+    print("  ".join(f"{h:>15}" if i else f"{h:<20}" for i, h in enumerate(header)))
+    for name, base, tight, first, cached, same in table:
+        cells = [base, tight, first, cached, first / base, cached / base]
+        text = [f"{c:.2f}" for c in cells] + [str(same)]
+        print(f"{name:<20}  " + "  ".join(f"{c:>15}" for c in text))
+    print("\nx = emulator / duckdb (read_json_auto); targets: first x < 2.0, cached x < 1.2")
 
 
 if __name__ == "__main__":
