@@ -63,6 +63,7 @@ HPO_GRID = {
 RANGES = "__hpo_ranges__"  # hpoConfig ranges, as lists of values (training.py builds them)
 TRANSITION_SPAN = 3
 VALIDATION_USERS = 1000
+VALIDATION_CELLS = 10_000_000
 TIE_BREAK = 1e-9  # popularity orders items whose scores are otherwise equal
 
 
@@ -196,10 +197,13 @@ class SequenceKnn(Model):
         """The grid point with the best NDCG@10 on held-out training users."""
         from ..metrics import holdout_split, ndcg_at
 
-        split = holdout_split(data, fraction=0.2, max_users=VALIDATION_USERS, salt="validation")
+        # users x items dense score blocks stay near 10 million cells (speed on big catalogues)
+        users = min(VALIDATION_USERS, max(200, VALIDATION_CELLS // max(data.n_items, 1)))
+        split = holdout_split(data, fraction=0.2, max_users=users, salt="validation")
         if not split.test_inputs:
             return {}
         prior = split.train_popularity / max(split.train_popularity.max(), 1e-9)
+        prior = prior.astype(np.float32)
         best, best_score = {}, -1.0
         if data.n_items > EASE_MAX_ITEMS:
             grid = {k: v for k, v in grid.items() if k != "l2"}  # l2 is EASE's alone
@@ -211,8 +215,9 @@ class SequenceKnn(Model):
             for decay in grid.get("decay", [fixed["decay"]]):
                 h = history_weights(split.test_inputs, decay, split.train.n_items)
                 norm = np.asarray(h.sum(axis=1)).ravel()[:, None] + 1e-9
-                sc, st = _dense(h @ c) / norm, _dense(h @ t) / norm
-                own = h.toarray() / norm
+                sc = (_dense(h @ c) / norm).astype(np.float32)
+                st = (_dense(h @ t) / norm).astype(np.float32)
+                own = (h.toarray() / norm).astype(np.float32)
                 for blend, repeat, pri in itertools.product(
                     grid.get("blend", [fixed["blend"]]),
                     grid.get("repeat", [fixed["repeat"]]),
