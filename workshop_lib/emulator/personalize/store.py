@@ -10,6 +10,7 @@ small thread pool so the server keeps answering while a model trains.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+log = logging.getLogger(__name__)
 DEFAULT_PACE = 0.05
 ENV_PACE = "WORKSHOP_PERSONALIZE_PACE"
 ACCOUNT = "123456789012"
@@ -112,6 +114,8 @@ class Store:
             try:
                 work()
             except Exception as exc:  # the user's data or config failed: CREATE FAILED
+                if type(exc) is not RuntimeError:  # RuntimeError carries a data problem's text
+                    log.exception("%s %s failed", resource.kind, resource.arn)
                 resource.failure = str(exc) or type(exc).__name__
             finally:
                 resource.updated = time.time()
