@@ -86,8 +86,10 @@ def test_busy_port_is_a_clear_error(state_dir, free_port, command):
     assert not (state_dir / f"emulator-{free_port}.pid").exists()
 
 
-def test_stop_ends_only_its_own_process(state_dir, started, free_port):
-    other_port = free_port + 1 if free_port < 65535 else free_port - 1
+def test_stop_ends_only_its_own_process(state_dir, started):
+    with socket.socket() as sock:  # a second free port (not just the first one plus one)
+        sock.bind(("127.0.0.1", 0))
+        other_port = sock.getsockname()[1]
     assert cli("start", "--port", str(other_port), state_dir=state_dir).returncode == 0
     try:
         first, second = process.health(started)["pid"], process.health(other_port)["pid"]
