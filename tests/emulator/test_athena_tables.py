@@ -61,6 +61,14 @@ def test_partitions_by_alter_table_and_msck_repair(s3):
     ]
     parts = boto3.client("glue").get_partitions(DatabaseName="tdb", TableName="parted")
     assert len(parts["Partitions"]) == 3
+    pruned = run("SELECT count(*) FROM parted WHERE dt = '2024-05-20'", OUT, "tdb")
+    size = s3.head_object(Bucket=BUCKET, Key="part/dt=2024-05-20/events.json.gz")["ContentLength"]
+    assert pruned["Statistics"]["DataScannedInBytes"] == size  # other partitions not read
+    both = q(
+        "SELECT count(*) FROM parted a JOIN parted b ON a.userid = b.userid "
+        "WHERE a.dt = '2024-05-20' AND b.dt IN ('2024-05-19', '2024-05-21')"
+    )
+    assert both[1] == ["5"]  # u0..u2 of 05-19 and u0..u1 of 05-21 meet u0..u4 of 05-20
 
 
 def test_csv_tables_lazy_simple_and_open_csv(s3):

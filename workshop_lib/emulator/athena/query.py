@@ -25,13 +25,13 @@ def prepare(
     ctx: StatementContext,
     con: duckdb.DuckDBPyConnection,
     database: str | None = None,
-    views: dict[tuple[str, str], str] | None = None,
+    views: dict[tuple[str, ...], str] | None = None,
     depth: int = 0,
 ) -> str:
     """DuckDB SQL for an Athena query, with a DuckDB view per catalog table or view it reads.
 
     `database` is the default schema (a view's own schema while expanding it); `views` is shared
-    by the nested expansions so each table is read by one DuckDB view.
+    by the nested expansions so each table (with one set of pruned partitions) is read once.
     """
     database = database or ctx.database
     views = {} if views is None else views
@@ -45,27 +45,32 @@ def prepare(
                 f"CATALOG_NOT_FOUND: {transpile.where(ctx.sql, table)}: Catalog '{catalog}' "
                 "does not exist"
             )
-        key = ((table.db or database).lower(), table.name.lower())
-        if key not in views and key[0] == "information_schema":
-            body = information_schema.relation(ctx.catalog, key[1])
-            if body is None:
-                raise QueryFailed(
-                    f"TABLE_NOT_FOUND: {transpile.where(ctx.sql, table)}: Table "
-                    f"'awsdatacatalog.information_schema.{key[1]}' does not exist"
-                )
-            views[key] = f"athena_information_schema__{key[1]}"
-            con.execute(f'CREATE TEMP VIEW "{views[key]}" AS {body}')
+        db, name = (table.db or database).lower(), table.name.lower()
+        if db == "information_schema":
+            if (db, name) not in views:
+                body = information_schema.relation(ctx.catalog, name)
+                if body is None:
+                    raise QueryFailed(
+                        f"TABLE_NOT_FOUND: {transpile.where(ctx.sql, table)}: Table "
+                        f"'awsdatacatalog.information_schema.{name}' does not exist"
+                    )
+                views[(db, name)] = f"athena_information_schema__{name}"
+                con.execute(f'CREATE TEMP VIEW "{views[(db, name)]}" AS {body}')
+            return views[(db, name)]
+        found = ctx.catalog.table(db, name, where=transpile.where(ctx.sql, table))
+        keys = [k.name for k in found.partition_keys]
+        only = transpile.partition_filter(table, keys) if keys else {}
+        key = (db, name, repr(sorted((k, sorted(v)) for k, v in only.items())))
         if key not in views:
-            found = ctx.catalog.table(*key, where=transpile.where(ctx.sql, table))
             if found.view_sql is not None:
                 body = prepare(
                     transpile.parse(found.view_sql), ctx, con, found.database, views, depth + 1
                 )
             else:
-                relation = ctx.reader.relation(found, with_path='"$path"' in ctx.sql)
+                relation = ctx.reader.relation(found, with_path='"$path"' in ctx.sql, only=only)
                 ctx.scanned_bytes += relation.scanned_bytes
                 body = relation.sql
-            views[key] = f"athena_{key[0]}__{key[1]}"
+            views[key] = f"athena_{db}__{name}_{len(views)}"
             con.execute(f'CREATE TEMP VIEW "{views[key]}" AS {body}')
         return views[key]
 

@@ -67,11 +67,18 @@ class TableReader:
         self._detected: dict[tuple[str, ...], dict[str, exp.DataType]] = {}
         self._lock = threading.Lock()
 
-    def relation(self, table: Table, with_path: bool = False) -> Relation:
-        """The table's rows; `with_path` adds Athena's hidden `$path` column (the object URI)."""
+    def relation(
+        self, table: Table, with_path: bool = False, only: dict[str, set[str]] | None = None
+    ) -> Relation:
+        """The table's rows; `with_path` adds Athena's hidden `$path` column (the object URI).
+
+        `only` prunes partitions: {key: allowed values}; other partitions are not read at all.
+        """
         groups: list[tuple[list[S3Object], list[str]]] = []
         if table.partition_keys:
             for part in self.catalog.partitions(table):
+                if not _partition_allowed(table, part["Values"], only or {}):
+                    continue
                 location = part.get("StorageDescriptor", {}).get("Location", "")
                 groups.append((self.objects.list(location), part["Values"]))
         else:
@@ -223,6 +230,23 @@ class TableReader:
             projection.append(f"{value} AS {types.quote(col.name)}")
         cols = ", ".join(projection + constants)
         return f"SELECT {cols} FROM read_csv({_sql_list(paths)}, {options}{option})"
+
+
+def _partition_allowed(table: Table, values: list[str], only: dict[str, set[str]]) -> bool:
+    for key, value in zip(table.partition_keys, values, strict=False):
+        allowed = only.get(key.name)
+        if allowed is None:
+            continue
+        if key.type.lower() == "string" or key.type.lower().startswith("varchar"):
+            if value not in allowed:
+                return False
+        else:
+            try:
+                if float(value) not in {float(a) for a in allowed}:
+                    return False
+            except ValueError:
+                continue  # not comparable here: keep the partition, DuckDB filters its rows
+    return True
 
 
 def _key_tree(glue: exp.DataType, found: exp.DataType | None, mapping: dict[str, str]) -> dict:

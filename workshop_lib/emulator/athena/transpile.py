@@ -118,6 +118,35 @@ def table_references(tree: exp.Expression) -> list[exp.Table]:
     return refs
 
 
+def partition_filter(table: exp.Table, keys: list[str]) -> dict[str, set[str]]:
+    """Values the query's WHERE allows for each partition key (`key = 'v'`, `key IN (...)`).
+
+    Only top-level AND conjuncts of the SELECT that reads `table` count, so a partition that is
+    skipped can hold no row of the result (Athena prunes partitions the same way).
+    """
+    select = table.find_ancestor(exp.Select)
+    condition = select.args.get("where") if select is not None else None
+    if condition is None:
+        return {}
+    names = {table.alias_or_name.lower(), table.name.lower(), ""}
+    allowed: dict[str, set[str]] = {}
+    for part in (
+        condition.this.flatten() if isinstance(condition.this, exp.And) else [condition.this]
+    ):
+        column, values = None, []
+        if isinstance(part, exp.EQ):
+            column, values = part.this, [part.expression]
+        elif isinstance(part, exp.In) and not part.args.get("query"):
+            column, values = part.this, part.expressions
+        if not isinstance(column, exp.Column) or column.table.lower() not in names:
+            continue
+        key = column.name.lower()
+        if key in keys and values and all(isinstance(v, exp.Literal) for v in values):
+            found = {str(v.this) for v in values}
+            allowed[key] = allowed[key] & found if key in allowed else found
+    return allowed
+
+
 def where(sql: str, node: exp.Expression) -> str:
     """`line L:C` of a node in the original SQL (Athena's position format)."""
     ident = node.this if isinstance(node.this, exp.Identifier) else node
