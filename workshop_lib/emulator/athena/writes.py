@@ -20,19 +20,6 @@ from .context import StatementContext
 from .errors import QueryFailed
 from .results import ResultSet
 
-_FORMATS = {
-    "PARQUET": ("parquet", ".parquet"),
-    "TEXTFILE": ("csv", ""),
-    "JSON": ("json", ""),
-}
-_CODECS = {
-    "SNAPPY": "snappy",
-    "GZIP": "gzip",
-    "ZSTD": "zstd",
-    "NONE": "uncompressed",
-    "UNCOMPRESSED": "uncompressed",
-}
-
 
 def _count_result(count: int) -> ResultSet:
     cols = [
@@ -62,6 +49,31 @@ def _require_empty(ctx: StatementContext, location: str, what: str) -> None:
         )
 
 
+def _copy_options(fmt: str, compression: str | None, delimiter: str) -> tuple[list[str], str]:
+    """DuckDB COPY options and the file extension for an Athena format and write_compression.
+
+    Athena's defaults: Parquet with SNAPPY, TEXTFILE and JSON gzipped; TEXTFILE has no header
+    and no quoting, with `\\N` for NULL (what LazySimpleSerDe reads back).
+    """
+    if fmt not in ("PARQUET", "TEXTFILE", "JSON"):
+        raise QueryFailed(
+            f"NOT_SUPPORTED: the emulator writes PARQUET, TEXTFILE and JSON, not {fmt}"
+        )
+    codec = (compression or ("SNAPPY" if fmt == "PARQUET" else "GZIP")).upper()
+    plain = codec in ("NONE", "UNCOMPRESSED")
+    if fmt == "PARQUET":
+        duck = "uncompressed" if plain else codec.lower()
+        duck = duck if duck in ("snappy", "gzip", "zstd", "uncompressed") else "snappy"
+        return ["FORMAT parquet", f"COMPRESSION {duck}"], ".parquet"
+    options = [f"FORMAT {'csv' if fmt == 'TEXTFILE' else 'json'}"]
+    options.append(f"COMPRESSION {'none' if plain else 'gzip'}")
+    if fmt == "JSON":
+        return options, ".json" if plain else ".json.gz"
+    quoted = delimiter.replace("'", "''")
+    options += [f"DELIMITER '{quoted}'", "HEADER false", "QUOTE ''", "NULLSTR '\\N'"]
+    return options, "" if plain else ".gz"
+
+
 def _write(
     ctx: StatementContext,
     duck_sql: str,
@@ -79,28 +91,7 @@ def _write(
     names = query.run(con, duck_sql, ctx).columns
     lowered = ", ".join(f"{types.quote(n)} AS {types.quote(n.lower())}" for n in names)
     duck_sql = f"SELECT {lowered} FROM ({duck_sql})"
-    if fmt not in _FORMATS:
-        raise QueryFailed(
-            f"NOT_SUPPORTED: the emulator writes PARQUET, TEXTFILE and JSON, not {fmt}"
-        )
-    kind, ext = _FORMATS[fmt]
-    codec = _CODECS.get(
-        (compression or ("SNAPPY" if kind == "parquet" else "GZIP")).upper(), "gzip"
-    )
-    options = [f"FORMAT {kind}"]
-    if kind == "parquet":
-        options.append(f"COMPRESSION {codec if codec != 'uncompressed' else 'uncompressed'}")
-    else:
-        if codec not in ("gzip", "uncompressed"):
-            codec = "gzip"
-        options.append(f"COMPRESSION {'gzip' if codec == 'gzip' else 'none'}")
-        ext = (
-            (".gz" if codec == "gzip" else "")
-            if kind == "csv"
-            else (".json.gz" if codec == "gzip" else ".json")
-        )
-    if kind == "csv":
-        options += [f"DELIMITER '{delimiter}'", "HEADER false", "QUOTE ''", "NULLSTR '\\N'"]
+    options, ext = _copy_options(fmt, compression, delimiter)
     tmp = Path(tempfile.mkdtemp(prefix="athena-write-"))
     try:
         destination = tmp / (ctx.query_id + "_0" + ext)
