@@ -84,6 +84,8 @@ def test_a_step_run_before_its_prerequisite_names_the_cell(module_aws_env):
         ex2.create_datasets(ws)
     with pytest.raises(ex2.MissingStep, match=r"run the cell that calls train\(\)"):
         ex2.metrics(ws)
+    with pytest.raises(ex2.MissingStep, match=r"calls grant_access\(\)"):
+        ex2.role_arn(ws)
 
 
 def test_inputs_and_access(ws, outputs):

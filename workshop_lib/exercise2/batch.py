@@ -134,6 +134,6 @@ def created(ws: Any) -> Listing:
         rows.append(("batch job", job["jobName"], job["status"], job["batchInferenceJobArn"]))
     try:
         rows.append(("IAM role", role_name(ws), "-", role_arn(ws)))
-    except ClientError:
+    except MissingStep:
         rows.append(("IAM role", role_name(ws), "missing", ""))
     return Listing(pd.DataFrame(rows, columns=["resource", "name", "status", "ARN"]))

@@ -17,6 +17,7 @@ from .common import (
     INTERACTIONS_KEY,
     ROLE_SUFFIX,
     Listing,
+    MissingStep,
     arn,
     dataset_arn,
     group_arn,
@@ -94,7 +95,15 @@ def role_name(ws: Any) -> str:
 
 def role_arn(ws: Any) -> str:
     """The role import and batch jobs run with (created by grant_access)."""
-    return ws.client("iam").get_role(RoleName=role_name(ws))["Role"]["Arn"]
+    try:
+        return ws.client("iam").get_role(RoleName=role_name(ws))["Role"]["Arn"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        raise MissingStep(
+            f"The IAM role {role_name(ws)} does not exist yet: run the cell that calls "
+            "grant_access() first."
+        ) from None
 
 
 def _role_exists(iam: Any, name: str) -> bool:
