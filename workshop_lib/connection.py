@@ -18,7 +18,7 @@ from .settings import (
     ENV_PORT,
     ENV_TARGET,
     WorkshopConfigError,
-    bucket_name,
+    resolve_bucket,
     resolve_port,
     resolve_prefix,
     resolve_target,
@@ -58,10 +58,9 @@ class Workshop:
     def check(self) -> None:
         """Prove the connection works: who we are (STS) and that S3 answers."""
         identity = self.client("sts").get_caller_identity()
-        buckets = self.client("s3").list_buckets()["Buckets"]
-        mine = any(b["Name"] == self.bucket for b in buckets)
+        self.client("s3").list_buckets()
         print(f"STS GetCallerIdentity: {identity['Arn']}")
-        print(f"S3 ListBuckets: ok (workshop bucket {'exists' if mine else 'not created yet'})")
+        print("S3 ListBuckets: ok")
 
     def describe(self) -> str:
         where = f"the local emulator at {self.endpoint_url}" if self.endpoint_url else "AWS"
@@ -157,11 +156,13 @@ def connect(
     region: str | None = None,
     prefix: str | None = None,
     port: int | None = None,
+    bucket: str | None = None,
 ) -> Workshop:
     """Connect this kernel to the workshop's target and return the resolved settings.
 
     Each argument left as None comes from the environment (WORKSHOP_TARGET, AWS_REGION,
-    WORKSHOP_PREFIX, WORKSHOP_EMULATOR_PORT), else from the kit's defaults.
+    WORKSHOP_PREFIX, WORKSHOP_EMULATOR_PORT), else from the kit's defaults; the bucket defaults
+    to <prefix>-<account>-<region> (with "personalize" in it).
     """
     resolved = resolve_target(target)
     prefix = resolve_prefix(prefix)
@@ -177,6 +178,6 @@ def connect(
         account_id=account,
         caller_arn=identity["Arn"],
         prefix=prefix,
-        bucket=bucket_name(prefix, account, region),
+        bucket=resolve_bucket(bucket, prefix, account, region),
         endpoint_url=endpoint,
     )

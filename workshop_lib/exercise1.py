@@ -176,7 +176,14 @@ def create_tables(ws: Any) -> pd.DataFrame:
 
 def explore(ws: Any, name: str) -> pd.DataFrame:
     """Run one of the exploration queries of workshop_lib/sql/ and return its result."""
+    import awswrangler as wr
+
     database = athena.database_name(ws.prefix)
+    if not wr.catalog.does_table_exist(database=database, table="segment_logs"):
+        raise RuntimeError(
+            f"There is no table {database}.segment_logs yet: run the cell with "
+            "exercise1.create_tables(ws) first (and the ones above it)."
+        )
     return athena.query(athena.sql(name, database=database), ws.bucket, database)
 
 

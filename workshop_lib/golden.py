@@ -41,11 +41,14 @@ def refresh(notebooks: list[Path], timeout: int = 600) -> None:
             for path in notebooks:
                 print(f"executing {path.name} in place ...", flush=True)
                 nb = nbformat.read(path, as_version=4)
+                for cell in nb.cells:
+                    cell.metadata.pop("execution", None)  # timings of an earlier run
                 client = nbclient.NotebookClient(
                     nb,
                     kernel_name="python3",
                     timeout=timeout,
                     extra_arguments=QUIET_KERNEL,
+                    record_timing=False,  # no timestamps in committed notebooks
                     resources={"metadata": {"path": str(path.parent)}},
                 )
                 client.execute()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 DEFAULT_TARGET = "local"
 TARGETS = ("local", "aws")
@@ -63,3 +64,18 @@ def bucket_name(prefix: str, account_id: str, region: str) -> str:
     """
     base = prefix if "personalize" in prefix else f"{prefix}-personalize"
     return f"{base}-{account_id}-{region}"[:63]
+
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def resolve_bucket(bucket: str | None, prefix: str, account_id: str, region: str) -> str:
+    """The given bucket (e.g. one an instructor prepared), else the kit's name for it."""
+    if not bucket:
+        return bucket_name(prefix, account_id, region)
+    if not _BUCKET.match(bucket) or ".." in bucket:
+        raise WorkshopConfigError(
+            f"{bucket!r} is not a valid S3 bucket name: 3-63 characters of a-z, 0-9, '.' and '-', "
+            "starting and ending with a letter or digit."
+        )
+    return bucket

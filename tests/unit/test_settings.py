@@ -5,6 +5,7 @@ import pytest
 from workshop_lib.settings import (
     WorkshopConfigError,
     bucket_name,
+    resolve_bucket,
     resolve_port,
     resolve_prefix,
     resolve_target,
@@ -46,3 +47,14 @@ def test_bucket_name_is_valid_and_keeps_personalize():
     )
     name = bucket_name("class-" + "x" * 24, "123456789012", "ap-southeast-2")
     assert "personalize" in name and len(name) <= 63
+
+
+def test_a_given_bucket_is_used_and_checked():
+    assert resolve_bucket("class-bucket.2026", "p", "123456789012", "us-east-1") == (
+        "class-bucket.2026"
+    )
+    assert resolve_bucket(None, "p", "123456789012", "us-east-1") == (
+        "p-personalize-123456789012-us-east-1"
+    )
+    with pytest.raises(WorkshopConfigError, match="not a valid S3 bucket name"):
+        resolve_bucket("Bad_Bucket", "p", "123456789012", "us-east-1")

@@ -102,7 +102,8 @@ def main(argv: list[str]) -> None:
     from awsglue.utils import getResolvedOptions
 
     args = getResolvedOptions(argv, ["input_path", "output_path"])
-    stats: Counter = Counter()
+    # counters that stay 0 are still reported, so the log always says what was checked
+    stats: Counter = Counter({"malformed": 0, "duplicates": 0})
     messages = parse(_read_logs(boto3.client("s3"), args["input_path"]), stats)
     rows = interactions(messages, stats)
     frame = pd.DataFrame(rows, columns=COLUMNS)
