@@ -26,8 +26,12 @@ def test_runs_every_notebook_on_the_local_target(tmp_path):
     executed = nbformat.read(tmp_path / results[0].notebook, as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert 'target = "local"' in injected[0].source
-    outputs = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert "STS GetCallerIdentity: arn:aws:sts::123456789012:user/moto" in outputs
+    outputs = "".join(
+        o.get("text", "") + o.get("data", {}).get("text/plain", "")
+        for c in executed.cells
+        for o in c.get("outputs", [])
+    )
+    assert "s3://segment-personalize-123456789012-us-east-1/ is ready" in outputs
     table = summary_table(results, base=tmp_path).splitlines()
     assert table[0].split() == ["notebook", "status", "seconds", "output"]
     assert table[2].split()[:2] == [results[0].notebook, "ok"]
