@@ -145,3 +145,26 @@ def test_listing_shows_long_values_in_full():
     arn = "arn:aws:personalize:us-east-1:123456789012:solution/" + "x" * 60
     listing = common.Listing(pd.DataFrame({"ARN": [arn]}))
     assert arn in repr(listing) and arn in listing._repr_html_()
+
+
+def test_latest_products_are_distinct_with_the_furthest_step():
+    from workshop_lib.exercise2.serving import latest_products
+
+    frame = pd.DataFrame(
+        [
+            ("u", "shoe", "Product Clicked", 10),
+            ("u", "shoe", "Product Viewed", 11),
+            ("u", "sock", "Product Viewed", 12),
+            ("u", "shoe", "Order Completed", 20),
+            ("u", "hat", "Product Added", 15),
+            ("v", "bag", "Product Viewed", 30),
+        ],
+        columns=["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"],
+    )
+    table = latest_products(frame, "u", n=10)
+    assert table[["ITEM_ID", "step"]].values.tolist() == [
+        ["shoe", "bought"],
+        ["hat", "added to cart"],
+        ["sock", "viewed"],
+    ]
+    assert len(latest_products(frame, "u", n=2)) == 2

@@ -110,46 +110,69 @@ def pick_users(frame: pd.DataFrame, products: pd.DataFrame, count: int = 3) -> l
     return ranked["USER_ID"].head(count).tolist()
 
 
+# the furthest a shopper went with a product, deepest step first
+FUNNEL = {
+    "Order Completed": "bought",
+    "Product Added": "added to cart",
+    "Product Viewed": "viewed",
+    "Product Clicked": "clicked",
+}
+
+
+def latest_products(frame: pd.DataFrame, user: str, n: int) -> pd.DataFrame:
+    """A user's n most recently touched products, each with the furthest funnel step."""
+    mine = frame[frame["USER_ID"] == user]
+    rank = {event: i for i, event in enumerate(FUNNEL)}
+    per_item = mine.groupby("ITEM_ID").agg(
+        last=("TIMESTAMP", "max"),
+        step=("EVENT_TYPE", lambda events: min(events, key=lambda e: rank.get(e, len(rank)))),
+    )
+    per_item["step"] = per_item["step"].map(FUNNEL).fillna(per_item["step"])
+    ordered = per_item.reset_index().sort_values(["last", "ITEM_ID"], ascending=[False, True])
+    return ordered.head(n).reset_index(drop=True)
+
+
 def recommendations_for_users(ws: Any, count: int = 3, n: int = 10) -> pd.DataFrame:
-    """For a few shoppers: their latest interactions next to their recommendations."""
+    """For a few shoppers: the products they touched last, next to their recommendations."""
     frame, products = interactions(ws), catalogue(ws)
     tables = {}
     for user in pick_users(frame, products, count):
-        history = frame[frame["USER_ID"] == user].sort_values("TIMESTAMP", ascending=False)
-        liked = history.join(products["CATEGORY_L1"], on="ITEM_ID")["CATEGORY_L1"]
-        top = liked.value_counts()
+        mine = frame[frame["USER_ID"] == user].join(products["CATEGORY_L1"], on="ITEM_ID")
+        top = mine["CATEGORY_L1"].value_counts()
         favourites = top[top >= top.iloc[0] / 2].index.tolist()
         recommended = recommend(ws, user_id=user, n=n)
         in_favourites = sum(
             _product(products, r["itemId"])[1].split(" / ")[0] in favourites for r in recommended
         )
         print(
-            f"user {user}: {len(history)} interactions, mostly {', '.join(favourites)}; "
+            f"user {user}: {len(mine)} interactions, mostly {', '.join(favourites)}; "
             f"{in_favourites} of {len(recommended)} recommendations are in those categories"
         )
+        did = latest_products(frame, user, n)
         rows = []
         for k in range(n):
-            did = history.iloc[k] if k < len(history) else None
+            touched = did.iloc[k] if k < len(did) else None
             rec = recommended[k] if k < len(recommended) else None
             rows.append(
                 (
-                    did["EVENT_TYPE"] if did is not None else "",
-                    *(_product(products, did["ITEM_ID"]) if did is not None else ("", "")),
+                    *(_product(products, touched["ITEM_ID"]) if touched is not None else ("", "")),
+                    touched["step"] if touched is not None else "",
                     *(_product(products, rec["itemId"]) if rec else ("", "")),
                     _score(rec),
                 )
             )
+        done, rec_head = "products they touched last", "recommended"
         tables[user] = pd.DataFrame(
             rows,
             index=pd.RangeIndex(1, n + 1, name="#"),
             columns=pd.MultiIndex.from_tuples(
                 [
-                    ("what they did (latest first)", "event"),
-                    ("what they did (latest first)", "product"),
-                    ("what they did (latest first)", "category"),
-                    ("recommended", "product"),
-                    ("recommended", "category"),
-                    ("recommended", "score"),
+                    (done, "product"),
+                    (done, "category"),
+                    (done, "furthest step"),
+                    (rec_head, "product"),
+                    (rec_head, "category"),
+                    (rec_head, "score"),
                 ]
             ),
         )
