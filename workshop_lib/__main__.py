@@ -1,4 +1,5 @@
-"""``python -m workshop_lib run``: run the whole workshop through papermill (see runner.py)."""
+"""``python -m workshop_lib run`` runs the workshop through papermill (see runner.py);
+``python -m workshop_lib cleanup`` deletes what it created (see cleanup.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def _literal(text: str):
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from . import cleanup
+    from .connection import connect
+
+    try:
+        ws = connect(args.target, args.region, args.prefix, args.port, args.bucket)
+        print(cleanup.report(ws, dry_run=args.dry_run))
+    except (WorkshopConfigError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,7 +65,18 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the numbered notebooks (default: notebooks/)",
     )
     run.add_argument("--cell-timeout", type=int, help="seconds per cell (local 600, aws 10800)")
+    clean = sub.add_parser("cleanup", help="delete everything the workshop created")
+    clean.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    clean.add_argument(
+        "--target", choices=["local", "aws"], help=f"default: ${ENV_TARGET} or local"
+    )
+    clean.add_argument("--region", help="AWS region (default: $AWS_REGION; us-east-1 locally)")
+    clean.add_argument("--prefix", help="resource name prefix (default: $WORKSHOP_PREFIX)")
+    clean.add_argument("--bucket", help="the bucket the notebooks were given, if any")
+    clean.add_argument("--port", help=f"emulator port (default: ${ENV_PORT} or 4599)")
     args = parser.parse_args(argv)
+    if args.command == "cleanup":
+        return _cleanup(args)
 
     if args.port:
         os.environ[ENV_PORT] = str(args.port)  # the kernels inherit it

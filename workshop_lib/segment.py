@@ -198,6 +198,9 @@ class SegmentWorkspace:
         body = {"sourceId": source_id, "metadataSlug": slug, "settings": settings}
         return self._call("POST", "/destinations", body)["destination"]
 
+    def delete_destination(self, destination_id: str) -> None:
+        self._call("DELETE", f"/destinations/{destination_id}")
+
     def connect_s3(self, source_id: str, bucket: str, prefix: str = "", **flush: Any) -> dict:
         """Segment's AWS S3 destination for a source (flushIntervalSeconds, flushBytes)."""
         return self._connect(source_id, "aws-s3", {"bucket": bucket, "prefix": prefix, **flush})
