@@ -160,10 +160,10 @@ def test_related_items_of_an_item(stub, capsys):
     assert "score" not in body["items"][0]  # similar-items gives no scores
 
 
-def test_ranking_follows_the_users_recommendations_without_a_ranking_campaign(stub, capsys):
-    stub.add_response(
+def test_ranking_follows_the_users_scores_without_a_ranking_campaign(stub, capsys):
+    stub.add_response(  # exploration put the hoodie first, but its score is lower
         "get_recommendations",
-        {"itemList": [{"itemId": SHORTS, "score": 0.3}, {"itemId": HOODIE, "score": 0.1}]},
+        {"itemList": [{"itemId": HOODIE, "score": 0.1}, {"itemId": SHORTS, "score": 0.3}]},
         {"campaignArn": UP, "userId": "u1", "numResults": 500},
     )
     body_text = json.dumps({"userId": "u1", "itemIds": ["unknown", HOODIE, SHORTS]})

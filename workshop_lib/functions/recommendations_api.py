@@ -237,8 +237,8 @@ def ranking(event: dict) -> tuple[dict, dict]:
 
 
 def rank_by_recommendations(user: str, items: list[str]) -> list[dict]:
-    """The items in the order of the user's recommendations (up to 500 of them, with scores);
-    items outside that list follow in the order given. No third campaign needs to bill."""
+    """The items by the scores the user-personalization campaign gives them (it returns up to
+    500 items); items outside that list follow in the order given. No third campaign bills."""
     answer = call_personalize(
         "get_recommendations",
         campaignArn=campaign("RECOMMENDATIONS_CAMPAIGN_ARN"),
@@ -246,8 +246,13 @@ def rank_by_recommendations(user: str, items: list[str]) -> list[dict]:
         numResults=MAX_RESULTS,
     )
     scored = {entry["itemId"]: entry for entry in answer["itemList"]}
+    position = {item: k for k, item in enumerate(scored)}
     unique = list(dict.fromkeys(items))
-    known = sorted((i for i in unique if i in scored), key=list(scored).index)
+    # by score where there is one (exploration may place a new item above its score)
+    known = sorted(
+        (i for i in unique if i in scored),
+        key=lambda i: (-scored[i].get("score", 0.0), position[i]),
+    )
     return [scored[i] for i in known] + [{"itemId": i} for i in unique if i not in scored]
 
 
