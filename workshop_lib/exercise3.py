@@ -281,9 +281,16 @@ def call_before_permission(ws: Any) -> None:
     show(get(ws, "/recommendations", userId=user))
 
 
-def call_after_permission(ws: Any) -> None:
+def call_after_permission(ws: Any, attempts: int = 10, pause: float = 3.0) -> None:
+    """The same call once the permission is in place. On AWS a new statement takes a few
+    seconds to apply: until then API Gateway still answers 500, so the call is repeated."""
     grant_invoke(ws)
-    show(get(ws, "/recommendations", userId=show_user(ws), numResults=5))
+    for _ in range(attempts):
+        response = get(ws, "/recommendations", userId=show_user(ws), numResults=5)
+        if response.status_code != 500:
+            break
+        time.sleep(pause)
+    show(response)
 
 
 def items_table(response: requests.Response) -> pd.DataFrame:
@@ -408,12 +415,29 @@ def log_lines(ws: Any, since_ms: int = SESSION_STARTED_MS) -> list[dict]:
     return lines
 
 
+def settled_log_lines(ws: Any, since_ms: int, pause: float = 2.0, limit: float = 30.0) -> list:
+    """The log lines once their number stops growing: CloudWatch receives Lambda's lines a
+    few seconds after the requests on AWS (the emulator writes them within milliseconds)."""
+    deadline = time.monotonic() + limit
+    lines = log_lines(ws, since_ms)
+    while time.monotonic() < deadline:
+        time.sleep(pause if ws.target == "aws" else 0.2)
+        again = log_lines(ws, since_ms)
+        if len(again) == len(lines):
+            return again
+        lines = again
+    return lines
+
+
 def function_logs(ws: Any, since_ms: int = SESSION_STARTED_MS) -> Listing | None:
     """This session's requests as the function logged them: one example line, then the count
     per route and status with the errors the function explained."""
-    lines = log_lines(ws, since_ms)
+    lines = settled_log_lines(ws, since_ms)
     if not lines:
-        print("No log lines yet: CloudWatch can take a few seconds on AWS; run the cell again.")
+        print(
+            "No log lines: no request in this kernel session yet, or CloudWatch has not "
+            "received them (it can take a few seconds on AWS); run the cell again."
+        )
         return None
     example = next((line for line in lines if line["status"] == 400), lines[-1])
     print(f"{len(lines)} lines in /aws/lambda/{name(ws)}; one of them:\n{json.dumps(example)}")

@@ -222,6 +222,7 @@ def test_personalize_errors_map_to_statuses_and_the_reason_is_logged(
     answer_status, body, log = call(event_v2("GET", "/recommendations", {"userId": "u"}), capsys)
     assert answer_status == status and body["error"].startswith(message)
     assert log["reason"] == f"get_recommendations: {code}: bad arn"
+    assert log["userId"] == "u"  # what was asked is in the line of a failed request too
 
 
 def test_missing_configuration_is_a_500_with_the_reason_logged(stub, capsys, monkeypatch):

@@ -43,6 +43,8 @@ CORS_HEADERS = {
     "Access-Control-Allow-Headers": "Content-Type",
 }
 
+LOGGED_PARAMETERS = ("userId", "itemId", "filter")  # strings as given; numResults once parsed
+
 _runtime: Any = None  # one client per execution environment, reused by every request
 _catalogue: dict[str, dict] | None = None
 
@@ -278,7 +280,8 @@ def handler(event: dict, context: Any) -> dict:
     started = time.perf_counter()
     method, path = method_and_path(event)
     route = next((fn for (m, p), fn in ROUTES.items() if m == method and path.endswith(p)), None)
-    fields: dict[str, Any] = {}
+    # what the request asked, logged even when it fails (a route adds what it understood)
+    fields: dict[str, Any] = {k: v for k, v in query(event).items() if k in LOGGED_PARAMETERS}
     reason = None
     if method == "OPTIONS":  # a browser's CORS preflight
         status, body = 204, None
@@ -286,7 +289,8 @@ def handler(event: dict, context: Any) -> dict:
         status, body = 404, {"error": f"no route {method} {path}; see the API's documentation"}
     else:
         try:
-            body, fields = route(event)
+            body, understood = route(event)
+            fields.update(understood)
             status = 200
         except BadRequest as exc:
             status, body = 400, {"error": str(exc)}
