@@ -1,7 +1,7 @@
 """Segment speed: the data generator, and events from the real client through the Tracking API
 into S3 objects (target: 5,000 events/s on a 2-core machine), printed as a table.
 
-    .venv/bin/python benchmarks/segment.py [--events 50000] [--preset default]
+    .venv/bin/python benchmarks/segment_throughput.py [--events 50000] [--preset default]
 
 The emulator runs as its own process (as for the notebooks). An end-to-end run counts from the
 first client call until every event is a line of a gzipped object in S3 (client flushed, then
@@ -14,16 +14,11 @@ import argparse
 import gzip
 import os
 import socket
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 from workshop_lib.datagen import PRESETS, generate
 from workshop_lib.emulator import process
-
-# This file is named segment.py: keep it from shadowing the `segment` package (the client).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
 
 
 def free_port() -> int:
