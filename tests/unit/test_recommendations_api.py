@@ -232,6 +232,21 @@ def test_missing_configuration_is_a_500_with_the_reason_logged(stub, capsys, mon
     assert log["reason"] == "RELATED_ITEMS_CAMPAIGN_ARN is not set"
 
 
+def test_a_bad_base64_body_is_a_400(stub, capsys):
+    event = event_v2("POST", "/rankings", body="not base64!")
+    event["isBase64Encoded"] = True
+    status, body, _ = call(event, capsys)
+    assert status == 400 and body["error"].startswith("the body is not valid JSON")
+
+
+def test_a_broken_configuration_is_a_500_with_the_reason_logged(stub, capsys, monkeypatch):
+    monkeypatch.setenv("FILTER_ARNS", "{broken")
+    event = event_v2("GET", "/recommendations", {"userId": "u", "filter": "x"})
+    status, body, log = call(event, capsys)
+    assert (status, body) == (500, {"error": "internal error"})
+    assert log["reason"].startswith("JSONDecodeError(") and log["userId"] == "u"
+
+
 def test_unknown_routes_are_404_and_preflight_is_204(stub, capsys):
     status, body, _ = call(event_v2("DELETE", "/recommendations"), capsys)
     assert status == 404 and body["error"].startswith("no route DELETE /recommendations")

@@ -149,11 +149,11 @@ def filter_arn(params: dict) -> str | None:
 
 def json_body(event: dict) -> dict:
     body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
     try:
+        if event.get("isBase64Encoded"):
+            body = base64.b64decode(body, validate=True).decode("utf-8", "replace")
         parsed = json.loads(body)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or binascii.Error for bad base64
         raise BadRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise BadRequest("the body must be a JSON object")
@@ -296,6 +296,8 @@ def handler(event: dict, context: Any) -> dict:
             status, body = 400, {"error": str(exc)}
         except Failure as exc:
             status, body, reason = exc.status, {"error": exc.message}, exc.reason
+        except Exception as exc:  # a bug: still a JSON answer with CORS, and the reason logged
+            status, body, reason = 500, {"error": "internal error"}, repr(exc)
     line = {
         "requestId": getattr(context, "aws_request_id", None),
         "method": method,
