@@ -44,9 +44,12 @@ def ensure_role(
     service: str,
     managed_policies: list[str] | None = None,
     inline_policy: dict | None = None,
+    trust: dict | None = None,
 ) -> str:
-    """An IAM role that `service` (e.g. lambda.amazonaws.com) may assume; returns its ARN."""
-    trust = {
+    """An IAM role that `service` (e.g. lambda.amazonaws.com) may assume; returns its ARN.
+
+    `trust` replaces that trust policy (e.g. another account's role with an external id)."""
+    trust = trust or {
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}

@@ -1,0 +1,54 @@
+"""The whole workshop, 01 -> 05, on one fresh emulator; afterwards nothing the kit created is
+left: no Personalize resource, function, API, Glue job or database, role, bucket or Segment
+source with the kit's names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.notebooks.fresh_emulator import fresh_emulator
+from workshop_lib import cleanup
+from workshop_lib.runner import run_notebooks
+from workshop_lib.segment import WORKSHOP_SOURCES, SegmentWorkspace
+from workshop_lib.settings import DEFAULT_PREFIX
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def after_the_workshop(tmp_path_factory):
+    with fresh_emulator(tmp_path_factory.mktemp("state")) as ws:
+        results = run_notebooks("local", output_dir=tmp_path_factory.mktemp("out"))
+        for r in results:
+            print(f"{r.notebook}: {r.status} in {r.seconds or 0:.1f} s")
+        yield results, ws
+
+
+def test_every_notebook_ran(after_the_workshop):
+    results, _ = after_the_workshop
+    assert [r.notebook[:2] for r in results] == ["01", "02", "03", "04", "05"]
+    assert [r.status for r in results] == ["ok"] * 5, [r.error for r in results]
+
+
+def test_nothing_the_kit_created_remains(after_the_workshop):
+    _, ws = after_the_workshop
+    assert cleanup.leftovers(ws) == []
+    mine = DEFAULT_PREFIX
+    p = ws.client("personalize")
+    assert [g for g in p.list_dataset_groups()["datasetGroups"] if g["name"].startswith(mine)] == []
+    assert [s for s in p.list_schemas()["schemas"] if s["name"].startswith(mine)] == []
+    functions = ws.client("lambda").list_functions()["Functions"]
+    assert [f for f in functions if f["FunctionName"].startswith(mine)] == []
+    roles = ws.client("iam").list_roles()["Roles"]
+    assert [r for r in roles if r["RoleName"].startswith(mine)] == []
+    assert [
+        a for a in ws.client("apigatewayv2").get_apis()["Items"] if a["Name"].startswith(mine)
+    ] == []
+    assert [
+        a for a in ws.client("apigateway").get_rest_apis()["items"] if a["name"].startswith(mine)
+    ] == []
+    assert [j for j in ws.client("glue").list_jobs()["JobNames"] if j.startswith(mine)] == []
+    databases = ws.client("glue").get_databases()["DatabaseList"]
+    assert [d for d in databases if d["Name"].startswith("segment_personalize")] == []
+    assert ws.bucket not in [b["Name"] for b in ws.client("s3").list_buckets()["Buckets"]]
+    assert [s for s in SegmentWorkspace(ws).sources() if s["name"] in WORKSHOP_SOURCES] == []
