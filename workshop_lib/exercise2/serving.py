@@ -24,6 +24,7 @@ from .datasets import NEW_ITEMS, catalogue
 from .training import version_arn
 
 PURCHASED = "Order Completed"
+SCAN = 40  # users tried at most when looking for a filter example
 FILTER_EXPRESSION = f'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("{PURCHASED}")'
 NEW_ITEM_IDS = {item["ITEM_ID"] for item in NEW_ITEMS}
 
@@ -224,12 +225,21 @@ def filter_before_after(ws: Any, n: int = 10) -> pd.DataFrame:
     frame, products = interactions(ws), catalogue(ws)
     require(ws, filter_arn(ws), "create_filter")
     bought_by = frame[frame["EVENT_TYPE"] == PURCHASED].groupby("USER_ID")["ITEM_ID"].agg(set)
-    candidates = pick_users(frame, products, count=50) + sorted(bought_by.index)
-    for user in candidates:
-        bought = bought_by.get(user, set())
+    # a shopper whose list shows the problem: at most SCAN calls, the first with 2 bought items
+    # in the top n, else the one with the most
+    candidates = [u for u in pick_users(frame, products, count=SCAN) if u in bought_by.index]
+    candidates += sorted(set(bought_by.index) - set(candidates))
+    if not candidates:
+        raise ValueError(f"No user has an {PURCHASED!r} interaction: nothing to filter out.")
+    best = (-1, "", [])
+    for user in candidates[:SCAN]:
         before = recommend(ws, user_id=user, n=n)
-        if sum(r["itemId"] in bought for r in before) >= 2:
+        found = sum(r["itemId"] in bought_by[user] for r in before)
+        best = max(best, (found, user, before), key=lambda b: b[0])
+        if found >= 2:
             break
+    _, user, before = best
+    bought = bought_by.get(user, set())
     after = recommend(ws, user_id=user, n=n, filtered=True)
     print(
         f"user {user} bought {len(bought)} products; without the filter "
