@@ -221,7 +221,8 @@ def apis(apigw_v2: Any, apigw: Any, prefix: str, dry_run: bool = False) -> list[
 def functions(lambda_client: Any, logs: Any, prefix: str, dry_run: bool = False) -> list[Removed]:
     """Each function's permissions (who may invoke it), the function, and its log group."""
     removed = []
-    for f in _pages(lambda_client, "list_functions", "Functions"):
+    listed = _pages(lambda_client, "list_functions", "Functions")
+    for f in sorted(listed, key=lambda f: f["FunctionName"]):
         name = f["FunctionName"]
         if not name.startswith(prefix):
             continue
@@ -306,7 +307,8 @@ def athena_catalog(glue_client: Any, prefix: str, dry_run: bool = False) -> list
 
 def roles(iam: Any, prefix: str, dry_run: bool = False) -> list[Removed]:
     removed = []
-    for role in _pages(iam, "list_roles", "Roles"):
+    # sorted: IAM lists roles in no fixed order
+    for role in sorted(_pages(iam, "list_roles", "Roles"), key=lambda r: r["RoleName"]):
         name = role["RoleName"]
         if not name.startswith(prefix):
             continue
