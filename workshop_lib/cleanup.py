@@ -470,7 +470,8 @@ def advice(ws: Any, left: list[Removed]) -> str:
     """What is left, how to remove it, and what may still bill."""
     lines = []
     if left:
-        lines.append(f"{len(left)} resources are still there (listed above). Run the cleanup again")
+        count = "1 resource is" if len(left) == 1 else f"{len(left)} resources are"
+        lines.append(f"{count} still there (listed below). Run the cleanup again")
         lines.append("in a few minutes: Personalize and IAM finish some deletes in the background.")
     else:
         lines.append(f"Nothing the kit created is left on the {ws.target} target.")
@@ -499,7 +500,7 @@ def report(ws: Any, dry_run: bool = False) -> str:
     if dry_run:
         return f"Dry run: this is what the cleanup would delete, in order.\n{shown}"
     left = leftovers(ws)
-    parts = [shown, ""]
+    parts = [shown, "", advice(ws, left)]
     if left:
-        parts += ["Still there:", repr(table(left)), ""]
-    return "\n".join([*parts, advice(ws, left)])
+        parts += ["", repr(table(left))]
+    return "\n".join(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.notebooks.fresh_emulator import fresh_emulator
+from tests.notebooks.fresh_emulator import cell, fresh_emulator, outputs
 from workshop_lib import cleanup
 from workshop_lib.runner import run_notebooks
 from workshop_lib.segment import WORKSHOP_SOURCES, SegmentWorkspace
@@ -21,17 +21,19 @@ def after_the_workshop(tmp_path_factory):
         results = run_notebooks("local", output_dir=tmp_path_factory.mktemp("out"))
         for r in results:
             print(f"{r.notebook}: {r.status} in {r.seconds or 0:.1f} s")
-        yield results, ws
+        again = tmp_path_factory.mktemp("again")
+        [rerun] = run_notebooks("local", output_dir=again, only=["05"])
+        yield results, ws, rerun, outputs(again / "05_cleanup.ipynb")
 
 
 def test_every_notebook_ran(after_the_workshop):
-    results, _ = after_the_workshop
+    results, *_ = after_the_workshop
     assert [r.notebook[:2] for r in results] == ["01", "02", "03", "04", "05"]
     assert [r.status for r in results] == ["ok"] * 5, [r.error for r in results]
 
 
 def test_nothing_the_kit_created_remains(after_the_workshop):
-    _, ws = after_the_workshop
+    ws = after_the_workshop[1]
     assert cleanup.leftovers(ws) == []
     mine = DEFAULT_PREFIX
     p = ws.client("personalize")
@@ -52,3 +54,12 @@ def test_nothing_the_kit_created_remains(after_the_workshop):
     assert [d for d in databases if d["Name"].startswith("segment_personalize")] == []
     assert ws.bucket not in [b["Name"] for b in ws.client("s3").list_buckets()["Buckets"]]
     assert [s for s in SegmentWorkspace(ws).sources() if s["name"] in WORKSHOP_SOURCES] == []
+
+
+def test_cleanup_runs_again_with_nothing_to_do(after_the_workshop):
+    _, ws, rerun, texts = after_the_workshop
+    assert rerun.status == "ok", rerun.error
+    assert cell(texts, "cleanup.table(cleanup.leftovers(ws))") == "(nothing)"
+    rows = cell(texts, "cleanup.everything(ws").splitlines()[1:]  # below the header
+    assert [" ".join(row.split()) for row in rows] == [f"s3 bucket {ws.bucket} already gone"]
+    assert "Nothing the kit created is left on the local target." in cell(texts, "advice")
