@@ -287,3 +287,11 @@ def test_handler_reads_its_configuration_from_the_environment(monkeypatch, segme
         )
         result = fn.handler(track(userId=None, anonymousId="a"), None)
     assert result["status"] == "sent"
+
+
+def test_only_errors_without_an_answer_count_as_transient():
+    from botocore.exceptions import EndpointConnectionError, ParamValidationError, ReadTimeoutError
+
+    assert fn._transient(EndpointConnectionError(endpoint_url="http://x"))
+    assert fn._transient(ReadTimeoutError(endpoint_url="http://x"))
+    assert not fn._transient(ParamValidationError(report="sessionId too short"))

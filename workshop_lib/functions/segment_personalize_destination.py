@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
+import botocore.exceptions
 from botocore.exceptions import BotoCoreError, ClientError
 
 DEFAULT_SEGMENT_HOST = "https://api.segment.io"
@@ -161,7 +162,10 @@ def _transient(exc: Exception) -> bool:
         code = exc.response.get("Error", {}).get("Code", "")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return code in TRANSIENT_CODES or status >= 500 or status == 429
-    return isinstance(exc, BotoCoreError)  # no answer at all: network, timeout
+    # no answer at all (network, timeout); not a request botocore refused to send
+    return isinstance(
+        exc, botocore.exceptions.ConnectionError | botocore.exceptions.HTTPClientError
+    )
 
 
 def put_event(events_client: Any, config: Config, product: ProductEvent) -> None:
