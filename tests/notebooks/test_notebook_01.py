@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import configparser
-import re
-from pathlib import Path
-
 import nbformat
 import pytest
 
+from tests.notebooks.sanitize import sanitize
 from workshop_lib.runner import run_notebooks
 
 NOTEBOOK = "01_segment_s3_athena_glue.ipynb"
-
-
-def _sanitizers() -> list[tuple[re.Pattern, str]]:
-    """The same masks nbval applies (ports, pids, progress bars and lines)."""
-    config = configparser.ConfigParser()
-    config.read(Path(__file__).resolve().parents[1] / "nbval_sanitize.cfg")
-    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 
 
 def outputs(path) -> list[str]:
@@ -34,9 +24,7 @@ def outputs(path) -> list[str]:
             else o.get("data", {}).get("text/plain", "")
             for o in cell.outputs
         )
-        for pattern, replacement in _sanitizers():
-            text = pattern.sub(replacement, text)
-        texts.append(text)
+        texts.append(sanitize(text))
     return texts
 
 
