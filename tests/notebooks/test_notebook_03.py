@@ -3,14 +3,13 @@ second time with the same results; its key values are checked in the executed no
 
 from __future__ import annotations
 
-import configparser
 import re
 import socket
-from pathlib import Path
 
 import nbformat
 import pytest
 
+from tests.notebooks.sanitize import sanitize
 from workshop_lib import exercise3 as ex3
 from workshop_lib.connection import Workshop
 from workshop_lib.emulator import process
@@ -18,14 +17,6 @@ from workshop_lib.runner import run_notebooks
 from workshop_lib.settings import ENV_PORT
 
 NOTEBOOK = "03_recommendations_api.ipynb"
-SANITIZE = Path(__file__).resolve().parents[1] / "nbval_sanitize.cfg"
-
-
-def _sanitizers() -> list[tuple[re.Pattern, str]]:
-    """The masks nbval applies (ports, pids, API ids, uuids, durations)."""
-    config = configparser.ConfigParser()
-    config.read(SANITIZE)
-    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
 
 
 def outputs(path) -> dict[str, str]:
@@ -41,9 +32,7 @@ def outputs(path) -> dict[str, str]:
             else o.get("data", {}).get("text/plain", "")
             for o in cell.outputs
         )
-        for pattern, replacement in _sanitizers():
-            text = pattern.sub(replacement, text)
-        texts[cell.source] = text
+        texts[cell.source] = sanitize(text)
     return texts
 
 
