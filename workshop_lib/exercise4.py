@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,7 +101,7 @@ def _write_key(ws: Any, source: str, given: str) -> str:
     return given
 
 
-def deploy_destination(ws: Any, personas_write_key: str = "") -> pd.DataFrame:
+def deploy_destination(ws: Any, personas_write_key: str = "") -> Settings:
     """The function's role (PutEvents on the tracker, GetRecommendations on the campaign) and
     the function with its configuration; returns the configuration (write key hidden)."""
     tracker = personalize.find(
@@ -148,7 +149,22 @@ def deploy_destination(ws: Any, personas_write_key: str = "") -> pd.DataFrame:
         ("role", config["Role"].rsplit("/", 1)[-1]),
         *((f"env {k}", v) for k, v in sorted(shown.items())),
     ]
-    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
+    return Settings(dict(rows))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings shown one per line, left-aligned: a value's width (an emulator URL's port)
+    does not shift the others, so the stored output stays comparable."""
+
+    values: dict[str, str]
+
+    def __repr__(self) -> str:
+        width = max(map(len, self.values))
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in self.values.items())
+
+    def _repr_html_(self) -> str:
+        return pd.DataFrame(self.values.items(), columns=["setting", "value"]).to_html(index=False)
 
 
 def _shown(name: str, value: str) -> str:
@@ -184,7 +200,7 @@ def _segment_role(ws: Any, external_id: str) -> str:
     return deploy.ensure_role(ws.client("iam"), name, "", inline_policy=invoke, trust=trust)
 
 
-def connect_segment(ws: Any, segment_workspace_id: str = "") -> pd.DataFrame:
+def connect_segment(ws: Any, segment_workspace_id: str = "") -> pd.DataFrame | Settings:
     """Local: the website-prod source -> Amazon Personalize destination (through the role
     Segment assumes), and a Unify space fed by the personas source. AWS: the role, and the
     values to type into Segment's app."""
@@ -200,7 +216,7 @@ def connect_segment(ws: Any, segment_workspace_id: str = "") -> pd.DataFrame:
             "External ID": segment_workspace_id,
             "Region": ws.region,
         }
-        return pd.DataFrame(values.items(), columns=["setting", "value"]).set_index("setting")
+        return Settings(values)
     workspace = segment.SegmentWorkspace(ws)
     sources = workspace.create_workshop_sources()
     live = sources[LIVE_SOURCE]
