@@ -323,7 +323,7 @@ def test_a_reset_during_a_call_ends_it_as_a_runtime_exit(emulator, aws_env, tmp_
         while not flag.exists():
             time.sleep(0.05)
         next(p for p in emulator.app.providers if p.name == "lambda-invoke").reset()
-        response, error = call.result(timeout=10)
+        response, error = call.result(timeout=25)  # a guard against a hang, generous under load
     assert response["FunctionError"] == "Unhandled" and error["errorType"] == "Runtime.ExitError"
 
 
