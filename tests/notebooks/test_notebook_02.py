@@ -4,34 +4,15 @@ same results; its key values are checked in the executed notebook."""
 from __future__ import annotations
 
 import boto3
-import nbformat
 import pytest
 
 from tests.exercise1_outputs import stage
+from tests.notebooks.fresh_emulator import outputs
 from workshop_lib.emulator import process
 from workshop_lib.runner import run_notebooks
 from workshop_lib.settings import DEFAULT_PREFIX, ENV_PORT, LOCAL_ACCOUNT_ID, bucket_name
 
 NOTEBOOK = "02_personalize_train_and_deploy.ipynb"
-
-
-def outputs(path) -> dict[str, str]:
-    """Each code cell's output text (stdout and text/plain, without the progress lines whose
-    number depends on timing), by the cell's source."""
-    nb = nbformat.read(path, as_version=4)
-    texts = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
-            continue
-        parts = [
-            o.get("text", "")
-            if o.output_type == "stream"
-            else o.get("data", {}).get("text/plain", "")
-            for o in cell.outputs
-        ]
-        lines = "".join(parts).splitlines()
-        texts[cell.source] = "\n".join(line for line in lines if not line.startswith("⏳"))
-    return texts
 
 
 @pytest.fixture(scope="module")
