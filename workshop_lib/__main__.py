@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .paths import NOTEBOOKS_DIR
 from .runner import DEFAULT_OUTPUT_DIR, run_notebooks, summary_table
-from .settings import ENV_PORT, ENV_TARGET, WorkshopConfigError
+from .settings import ENV_PORT, ENV_STACK, ENV_TARGET, WorkshopConfigError
 
 
 def _literal(text: str):
@@ -27,9 +27,11 @@ def _cleanup(args: argparse.Namespace) -> int:
     from .connection import connect
 
     try:
-        ws = connect(args.target, args.region, args.prefix, args.port, args.bucket)
-        print(cleanup.report(ws, dry_run=args.dry_run))
-    except (WorkshopConfigError, TimeoutError) as exc:
+        if args.delete_stack and not (args.stack or os.environ.get(ENV_STACK)):
+            raise WorkshopConfigError("--delete-stack needs --stack NAME (or $WORKSHOP_STACK).")
+        ws = connect(args.target, args.region, args.prefix, args.port, args.bucket, args.stack)
+        print(cleanup.report(ws, dry_run=args.dry_run, with_stack=args.delete_stack))
+    except (WorkshopConfigError, TimeoutError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -74,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--prefix", help="resource name prefix (default: $WORKSHOP_PREFIX)")
     clean.add_argument("--bucket", help="the bucket the notebooks were given, if any")
     clean.add_argument("--port", help=f"emulator port (default: ${ENV_PORT} or 4599)")
+    clean.add_argument("--stack", help=f"the setup/ stack's name (default: ${ENV_STACK})")
+    clean.add_argument(
+        "--delete-stack",
+        action="store_true",
+        help="then delete that stack too (its roles and the emptied bucket)",
+    )
     args = parser.parse_args(argv)
     if args.command == "cleanup":
         return _cleanup(args)

@@ -1,8 +1,10 @@
 """Delete everything the workshop created, in dependency order, found by its name prefix.
 
 Works without any state from the notebooks (a learner may have closed them): every resource the
-kit creates carries the prefix in its name. Each step reports what it removed; a resource that is
-already gone is not an error, so cleanup can run again after a partial run.
+kit creates carries the prefix in its name (and its tags, which `tagged` checks on AWS). Each
+step reports what it removed; a resource that is already gone is not an error, so cleanup can
+run again after a partial run. What the setup/ stack owns (its roles, its bucket) is left to
+the stack: the bucket is only emptied, so that deleting the stack (`delete_stack`) can succeed.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
+from . import stack
 from .personalize import describe as describe_personalize
 from .segment import WORKSHOP_SOURCES, SegmentApiError, SegmentWorkspace
 from .settings import bucket_name
+from .tagging import PREFIX_KEY
 from .waiting import default_poll_seconds
 
 GONE = {
@@ -310,8 +314,8 @@ def roles(iam: Any, prefix: str, dry_run: bool = False) -> list[Removed]:
     # sorted: IAM lists roles in no fixed order
     for role in sorted(_pages(iam, "list_roles", "Roles"), key=lambda r: r["RoleName"]):
         name = role["RoleName"]
-        if not name.startswith(prefix):
-            continue
+        if not name.startswith(prefix) or role.get("Path") == stack.ROLE_PATH:
+            continue  # not ours, or the setup/ stack's (its delete removes them)
         if not dry_run:  # a role with policies cannot be deleted
             for p in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
                 iam.detach_role_policy(RoleName=name, PolicyArn=p["PolicyArn"])
@@ -334,20 +338,26 @@ def _versions_of(s3: Any, bucket_name: str, prefix: str = "") -> list[list[dict]
     ]
 
 
-def bucket(s3: Any, name: str, dry_run: bool = False) -> list[Removed]:
-    """Empty the bucket (every object version too) and delete it."""
+def bucket(s3: Any, name: str, dry_run: bool = False, keep: bool = False) -> list[Removed]:
+    """Empty the bucket (every object version too) and delete it; `keep`: only empty it
+    (the setup/ stack's bucket, which its stack deletes)."""
     try:
-        pages = _versions_of(s3, name)
+        pages = [p for p in _versions_of(s3, name) if p]
     except ClientError as exc:
         if _code(exc) in GONE:
             return [] if dry_run else [Removed("s3 bucket", name, "already gone")]
         raise
-    if dry_run:
-        count = sum(len(p) for p in pages)
-        return [Removed("s3 bucket", name, f"{WOULD_DELETE} (with {count} objects)")]
-    for doomed in pages:
-        if doomed:
+    count = sum(len(p) for p in pages)
+    if not dry_run:
+        for doomed in pages:
             s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+    if keep:
+        if not count:
+            return []
+        done = WOULD_DELETE if dry_run else "deleted"
+        return [Removed("s3 objects", f"s3://{name}/", f"{done} ({count} objects; stack's bucket)")]
+    if dry_run:
+        return [Removed("s3 bucket", name, f"{WOULD_DELETE} (with {count} objects)")]
     return [_delete("s3 bucket", name, s3.delete_bucket, Bucket=name)]
 
 
@@ -436,7 +446,9 @@ def everything(ws: Any, dry_run: bool = False, timeout: float = 1800) -> list[Re
     removed += apis(c("apigatewayv2"), c("apigateway"), ws.prefix, dry_run)
     removed += glue(c("glue"), ws.prefix, dry_run)
     removed += roles(c("iam"), ws.prefix, dry_run)
-    if owns_bucket(ws):
+    if ws.stack:
+        removed += bucket(c("s3"), ws.bucket, dry_run, keep=True)
+    elif owns_bucket(ws):
         removed += bucket(c("s3"), ws.bucket, dry_run)
     else:
         removed += s3_prefixes(c("s3"), ws.bucket, dry_run=dry_run)
@@ -466,6 +478,33 @@ def leftovers(ws: Any) -> list[Removed]:
     return everything(ws, dry_run=True)
 
 
+def tagged(ws: Any) -> list[str]:
+    """AWS: ARNs still carrying this prefix's workshop tag, outside the setup/ stack. A safety
+    net behind the name search; the tagging index can lag deletes by a few minutes."""
+    if ws.target != "aws":
+        return []
+    filters = [{"Key": PREFIX_KEY, "Values": [ws.prefix]}]
+    found = []
+    for page in (
+        ws.client("resourcegroupstaggingapi")
+        .get_paginator("get_resources")
+        .paginate(TagFilters=filters)
+    ):
+        for item in page["ResourceTagMappingList"]:
+            keys = {t["Key"] for t in item.get("Tags", [])}
+            if "aws:cloudformation:stack-name" not in keys:
+                found.append(item["ResourceARN"])
+    return sorted(found)
+
+
+def delete_stack(ws: Any, timeout: float = 1800) -> Removed:
+    """Delete the setup/ stack (its roles, bucket, notebook instance) once the rest is gone."""
+    if not ws.stack:
+        raise ValueError("No stack to delete: connect(stack=...) or $WORKSHOP_STACK names it.")
+    result = stack.delete(ws.client("cloudformation"), ws.stack, timeout, default_poll_seconds())
+    return Removed("cloudformation stack", ws.stack, result)
+
+
 def advice(ws: Any, left: list[Removed]) -> str:
     """What is left, how to remove it, and what may still bill."""
     lines = []
@@ -481,11 +520,14 @@ def advice(ws: Any, left: list[Removed]) -> str:
             "ends it. Nothing local ever bills."
         )
         return "\n".join(lines)
+    name = ws.stack or "<your stack name>"
     lines += [
-        "Still yours to remove by hand, if you made them:",
-        "- the CloudFormation stack from setup/ (its role, bucket policy and, on SageMaker, the",
-        "  notebook instance, which bills per hour while running):",
-        "  aws cloudformation delete-stack --stack-name <your stack name>",
+        "Still yours to remove, if you made them:",
+        f"- the CloudFormation stack from setup/ ({name}: its roles, the bucket, which the",
+        "  cleanup emptied, and on SageMaker the notebook instance, which bills per hour while",
+        "  running). From a terminal, not from that notebook instance:",
+        f"  python -m workshop_lib cleanup --target aws --stack {name} --delete-stack",
+        f"  (or: aws cloudformation delete-stack --stack-name {name})",
         "- in Segment's app: the Amazon Personalize and S3 destinations and the workshop sources.",
         "What bills after this cleanup: nothing the kit created (campaigns, the costliest part,",
         "bill per hour while ACTIVE and are deleted above). Check Billing > Bills tomorrow.",
@@ -493,14 +535,29 @@ def advice(ws: Any, left: list[Removed]) -> str:
     return "\n".join(lines)
 
 
-def report(ws: Any, dry_run: bool = False) -> str:
-    """Run the cleanup (or the dry run) and return the text the CLI prints."""
+def report(ws: Any, dry_run: bool = False, with_stack: bool = False) -> str:
+    """Run the cleanup (or the dry run) and return the text the CLI prints; `with_stack` also
+    deletes the setup/ stack once nothing of the kit's is left."""
     removed = everything(ws, dry_run=dry_run)
+    if with_stack and dry_run:
+        removed.append(Removed("cloudformation stack", ws.stack, WOULD_DELETE))
     shown = repr(table(removed))
     if dry_run:
         return f"Dry run: this is what the cleanup would delete, in order.\n{shown}"
     left = leftovers(ws)
-    parts = [shown, "", advice(ws, left)]
+    parts = [shown, ""]
+    if with_stack and not left:
+        parts += [repr(table([delete_stack(ws)])), ""]
+    elif with_stack:
+        parts += [
+            "The stack stays until the resources below are gone (its roles may be in use).",
+            "",
+        ]
+    parts.append(advice(ws, left))
     if left:
         parts += ["", repr(table(left))]
+    still_tagged = tagged(ws)
+    if still_tagged:
+        parts += ["", "Still tagged with this prefix (the tag index can lag a few minutes):"]
+        parts += [f"  {arn}" for arn in still_tagged]
     return "\n".join(parts)

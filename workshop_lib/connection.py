@@ -8,11 +8,12 @@ once with STS so a missing region or credential is one readable message.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import boto3
 import botocore.exceptions
 
+from . import stack as stack_outputs
 from .settings import (
     DEFAULT_LOCAL_REGION,
     ENV_PORT,
@@ -21,8 +22,10 @@ from .settings import (
     resolve_bucket,
     resolve_port,
     resolve_prefix,
+    resolve_stack,
     resolve_target,
 )
+from .tagging import add_tags, workshop_tags
 
 # Variables connect(target="local") sets; a later connect(target="aws") in the same kernel
 # removes those still holding our values, so no placeholder leaks to a real account.
@@ -46,10 +49,20 @@ class Workshop:
     prefix: str
     bucket: str
     endpoint_url: str | None = None  # the emulator's URL on the local target
+    stack: str | None = None  # the setup/ CloudFormation stack the bucket and roles come from
+    roles: dict[str, str] = field(default_factory=dict)  # role key -> ARN, from the stack
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags every resource the kit creates carries (see tagging.py)."""
+        return workshop_tags(self.prefix)
 
     def client(self, service: str, **kwargs):
-        """A boto3 client for this workshop's region (endpoints come from the environment)."""
-        return boto3.client(service, region_name=self.region, **kwargs)
+        """A boto3 client for this workshop's region (endpoints come from the environment)
+        whose create calls tag what they create."""
+        client = boto3.client(service, region_name=self.region, **kwargs)
+        add_tags(client, self.tags)
+        return client
 
     def name(self, suffix: str) -> str:
         """A resource name owned by this workshop, e.g. name("dataset-group")."""
@@ -69,6 +82,11 @@ class Workshop:
             f"  account {self.account_id}, region {self.region}\n"
             f"  caller  {self.caller_arn}\n"
             f"  bucket  s3://{self.bucket}/, resource names start with {self.prefix}-"
+            + (
+                f"\n  stack   {self.stack}: the bucket and {len(self.roles)} roles"
+                if self.stack
+                else ""
+            )
         )
 
 
@@ -157,21 +175,26 @@ def connect(
     prefix: str | None = None,
     port: int | None = None,
     bucket: str | None = None,
+    stack: str | None = None,
 ) -> Workshop:
     """Connect this kernel to the workshop's target and return the resolved settings.
 
-    Each argument left as None comes from the environment (WORKSHOP_TARGET, AWS_REGION,
-    WORKSHOP_PREFIX, WORKSHOP_EMULATOR_PORT), else from the kit's defaults; the bucket defaults
-    to <prefix>-<account>-<region> (with "personalize" in it).
+    With a stack (argument or $WORKSHOP_STACK) deployed from setup/, the prefix, bucket and roles
+    come from its outputs. Otherwise each argument left as None comes from the environment
+    (WORKSHOP_TARGET, AWS_REGION, WORKSHOP_PREFIX, WORKSHOP_EMULATOR_PORT), else from the kit's
+    defaults; the bucket defaults to <prefix>-<account>-<region> (with "personalize" in it).
     """
     resolved = resolve_target(target)
-    prefix = resolve_prefix(prefix)
+    stack = resolve_stack(stack)
     endpoint = None
     if resolved == "local":
         region, identity, endpoint = _connect_local(region, port)
     else:
         region, identity = _connect_aws(region)
     account = identity["Account"]
+    info = _read_stack(stack, region) if stack else None
+    prefix = _from_stack(info, "Prefix", "prefix", prefix) or resolve_prefix(prefix)
+    bucket = _from_stack(info, "BucketName", "bucket", bucket)
     return Workshop(
         target=resolved,
         region=region,
@@ -180,4 +203,31 @@ def connect(
         prefix=prefix,
         bucket=resolve_bucket(bucket, prefix, account, region),
         endpoint_url=endpoint,
+        stack=stack,
+        roles=info.roles if info else {},
     )
+
+
+def _cloudformation_client(region: str):
+    return boto3.client("cloudformation", region_name=region)
+
+
+def _read_stack(name: str, region: str) -> stack_outputs.StackInfo:
+    return stack_outputs.read(_cloudformation_client(region), name)
+
+
+def _from_stack(
+    info: stack_outputs.StackInfo | None, output: str, argument: str, given: str | None
+) -> str | None:
+    """The stack's value; an argument saying otherwise is an error (the stack's roles only
+    reach resources of its own prefix and bucket), never silently ignored."""
+    value = info.outputs.get(output) if info else None
+    if not value:
+        return given
+    if given and given != value:
+        raise WorkshopConfigError(
+            f"{argument}={given!r} contradicts the stack {info.name!r}, which was deployed for "
+            f"{argument} {value!r}. Drop the {argument} argument, or deploy a stack with "
+            f"that {argument} (its roles only reach resources of its own {argument})."
+        )
+    return value

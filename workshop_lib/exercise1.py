@@ -30,8 +30,12 @@ GLUE_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole"
 
 
 def ensure_bucket(ws: Any) -> str:
-    """The workshop's bucket (created once; us-east-1 takes no LocationConstraint)."""
+    """The workshop's bucket (created once and tagged; us-east-1 takes no LocationConstraint),
+    or the setup/ stack's bucket, which exists already."""
     s3 = ws.client("s3")
+    if ws.stack:
+        s3.head_bucket(Bucket=ws.bucket)
+        return f"s3://{ws.bucket}/ is ready (from the stack {ws.stack})"
     extra = (
         {}
         if ws.region == "us-east-1"
@@ -42,6 +46,9 @@ def ensure_bucket(ws: Any) -> str:
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
             raise  # e.g. BucketAlreadyExists: another account owns that name
+    else:  # only a bucket the kit made: a given bucket keeps its owner's tags
+        tag_set = [{"Key": k, "Value": v} for k, v in ws.tags.items()]
+        s3.put_bucket_tagging(Bucket=ws.bucket, Tagging={"TagSet": tag_set})
     return f"s3://{ws.bucket}/ is ready"
 
 
@@ -188,11 +195,11 @@ def explore(ws: Any, name: str) -> pd.DataFrame:
 
 
 def run_etl(ws: Any) -> pd.DataFrame:
-    """Upload the job script, create (or update) the Glue job and its role, run it, wait, and
-    return what the job reported in its log."""
+    """Upload the job script, create (or update) the Glue job and its role (or use the setup/
+    stack's), run it, wait, and return what the job reported in its log."""
     iam, s3, glue_client = ws.client("iam"), ws.client("s3"), ws.client("glue")
     bucket_arn = f"arn:aws:s3:::{ws.bucket}"
-    role = deploy.ensure_role(
+    role = ws.roles.get("glue-job") or deploy.ensure_role(
         iam,
         ws.name("glue-job"),
         "glue.amazonaws.com",

@@ -110,7 +110,12 @@ def function_policy(ws: Any) -> dict:
 
 
 def create_role(ws: Any) -> None:
-    """The function's role (assumed by lambda.amazonaws.com), with the policy above, printed."""
+    """The function's role (assumed by lambda.amazonaws.com), with the policy above, printed.
+    With the setup/ stack the role exists already (same policy, for every campaign of the
+    prefix)."""
+    if ws.roles.get(SUFFIX):
+        print(f"role {ws.roles[SUFFIX]} (from the stack {ws.stack})")
+        return
     policy = function_policy(ws)
     arn = deploy.ensure_role(
         ws.client("iam"), name(ws), "lambda.amazonaws.com", inline_policy=policy
@@ -129,7 +134,7 @@ def _build(ws: Any, folder: Path) -> None:
 def deploy_function(ws: Any) -> Listing:
     """Package the zip (function + catalogue) and create the function or update what changed."""
     check_campaigns(ws)
-    role = ws.client("iam").get_role(RoleName=name(ws))["Role"]["Arn"]
+    role = ws.roles.get(SUFFIX) or ws.client("iam").get_role(RoleName=name(ws))["Role"]["Arn"]
     with tempfile.TemporaryDirectory() as folder:
         _build(ws, Path(folder))
         config = deploy.deploy_function(

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from . import deploy, personalize, segment
+from . import deploy, personalize, segment, stack
 from .exercise2.common import campaign_arn, filter_arn, group_arn, interactions
 from .exercise2.datasets import catalogue
 from .exercise2.serving import pick_users
@@ -125,7 +125,7 @@ def deploy_destination(ws: Any, personas_write_key: str = "") -> Settings:
             },
         ],
     }
-    role = deploy.ensure_role(
+    role = ws.roles.get(FUNCTION_SUFFIX) or deploy.ensure_role(
         ws.client("iam"), ws.name(FUNCTION_SUFFIX), "lambda.amazonaws.com", [LAMBDA_BASIC], policy
     )
     environment = {
@@ -175,7 +175,10 @@ def _shown(name: str, value: str) -> str:
 
 
 def _segment_role(ws: Any, external_id: str) -> str:
-    """The role Segment assumes (with the external id) to invoke the function."""
+    """The role Segment assumes (with the external id) to invoke the function: the setup/
+    stack's (made for the workspace id it was given), else one made here."""
+    if ws.roles.get(SEGMENT_ROLE_SUFFIX):
+        return ws.roles[SEGMENT_ROLE_SUFFIX]
     function_arn = ws.client("lambda").get_function(FunctionName=ws.name(FUNCTION_SUFFIX))[
         "Configuration"
     ]["FunctionArn"]
@@ -200,11 +203,21 @@ def _segment_role(ws: Any, external_id: str) -> str:
     return deploy.ensure_role(ws.client("iam"), name, "", inline_policy=invoke, trust=trust)
 
 
+def _stack_workspace_id(ws: Any) -> str:
+    """The SegmentWorkspaceId the setup/ stack was deployed with ("" without a stack)."""
+    if not ws.stack:
+        return ""
+    info = stack.read(ws.client("cloudformation"), ws.stack)
+    return info.parameters.get("SegmentWorkspaceId", "")
+
+
 def connect_segment(ws: Any, segment_workspace_id: str = "") -> pd.DataFrame | Settings:
     """Local: the website-prod source -> Amazon Personalize destination (through the role
     Segment assumes), and a Unify space fed by the personas source. AWS: the role, and the
     values to type into Segment's app."""
     if ws.target != "local":
+        if ws.roles.get(SEGMENT_ROLE_SUFFIX):  # the stack's role trusts its workspace id only
+            segment_workspace_id = _stack_workspace_id(ws)
         if not segment_workspace_id:
             print("Set segment_workspace_id (Segment: Settings > General) to create the role.")
             return pd.DataFrame()

@@ -15,6 +15,7 @@ LOCAL_ACCOUNT_ID = "123456789012"  # the account moto answers for
 ENV_TARGET = "WORKSHOP_TARGET"
 ENV_PORT = "WORKSHOP_EMULATOR_PORT"
 ENV_PREFIX = "WORKSHOP_PREFIX"
+ENV_STACK = "WORKSHOP_STACK"
 
 
 class WorkshopConfigError(RuntimeError):
@@ -54,6 +55,17 @@ def resolve_prefix(prefix: str | None) -> str:
     if value[0] == "-" or value[-1] == "-":
         raise WorkshopConfigError(f"The prefix {value!r} must not start or end with '-'.")
     return value
+
+
+def resolve_stack(stack: str | None) -> str | None:
+    """The setup/ stack's name (argument, else $WORKSHOP_STACK), or None: no stack."""
+    value = (stack or os.environ.get(ENV_STACK) or "").strip()
+    if value and not re.match(r"^[A-Za-z][A-Za-z0-9-]{0,127}$", value):
+        raise WorkshopConfigError(
+            f"{value!r} is not a CloudFormation stack name: a letter, then letters, digits "
+            "and '-', at most 128 characters."
+        )
+    return value or None
 
 
 def bucket_name(prefix: str, account_id: str, region: str) -> str:

@@ -162,3 +162,11 @@ def test_unknown_control_path_is_a_json_404(emulator):
         urllib.request.urlopen(f"{emulator.url}/_emulator/nope")
     assert err.value.code == 404
     assert "/_emulator/health" in json.loads(err.value.read())["message"]
+
+
+def test_head_of_a_missing_bucket_is_404_as_on_aws(aws_env):
+    """A HEAD answer has no body, so moto's bodiless 404 must pass, not become a 501."""
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        boto3.client("s3").head_bucket(Bucket="workshop-no-such-bucket")
+    assert caught.value.response["Error"]["Code"] == "404"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -96,7 +96,11 @@ class MotoPassthrough:
 
         status, headers = captured
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-        if status[:3] in ("404", "405", "500", "501") and content_type.startswith("text/html"):
+        head_miss = request.method == "HEAD" and status[:3] == "404"  # no body, as on AWS
+        html_error = status[:3] in ("404", "405", "500", "501") and content_type.startswith(
+            "text/html"
+        )
+        if html_error and not head_miss:
             if hasattr(body, "close"):
                 body.close()
             return not_implemented(request.service, request.operation)(

@@ -94,7 +94,9 @@ def role_name(ws: Any) -> str:
 
 
 def role_arn(ws: Any) -> str:
-    """The role import and batch jobs run with (created by grant_access)."""
+    """The role import and batch jobs run with (the stack's, or created by grant_access)."""
+    if ws.roles.get(ROLE_SUFFIX):
+        return ws.roles[ROLE_SUFFIX]
     try:
         return ws.client("iam").get_role(RoleName=role_name(ws))["Role"]["Arn"]
     except ClientError as exc:
@@ -139,8 +141,15 @@ def _allow_in_bucket_policy(ws: Any) -> None:
 
 def grant_access(ws: Any) -> Listing:
     """A role Personalize assumes to read the bucket (imports) and write to it (batch jobs),
-    and the bucket-policy statement that lets the service in."""
+    and the bucket-policy statement that lets the service in. With the setup/ stack both
+    exist already: the stack made them, and the notebook needs no IAM rights."""
     read_csv(ws, INTERACTIONS_KEY)  # the bucket and exercise 1's output must exist
+    if ws.roles.get(ROLE_SUFFIX):
+        rows = [
+            ("IAM role", ws.roles[ROLE_SUFFIX], f"from the stack {ws.stack}"),
+            ("bucket policy", BUCKET_POLICY_SID, f"from the stack {ws.stack}"),
+        ]
+        return Listing(pd.DataFrame(rows, columns=["what", "name", "allows"]))
     bucket = f"arn:aws:s3:::{ws.bucket}"
     access = {
         "Version": "2012-10-17",
