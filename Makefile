@@ -40,8 +40,9 @@ format: $(DEV)
 	$(BIN)/ruff format .
 
 ## JupyterLab on the notebooks, against the same emulator
-lab: $(RUNTIME)
-	$(BIN)/python -m workshop_lib.emulator start --port $(EMULATOR_PORT)
+lab: $(RUNTIME)  # the emulator only for the local target (WORKSHOP_TARGET=aws needs none)
+	if [ "$${WORKSHOP_TARGET:-local}" = local ]; then \
+		$(BIN)/python -m workshop_lib.emulator start --port $(EMULATOR_PORT); fi
 	cd notebooks && WORKSHOP_EMULATOR_PORT=$(EMULATOR_PORT) ../$(BIN)/jupyter lab --ip 127.0.0.1
 
 emulator-start: $(RUNTIME)

@@ -23,8 +23,8 @@ def _free_port() -> int:
 REAL_AWS = os.environ.get("WORKSHOP_TEST_AWS") == "1"
 
 for _name in [n for n in os.environ if n.startswith(("AWS_", "WR_", "WORKSHOP_"))]:
-    if not (REAL_AWS and _name.startswith("AWS_")):
-        del os.environ[_name]
+    if not (REAL_AWS and _name.startswith(("AWS_", "WORKSHOP_STACK"))):
+        del os.environ[_name]  # a real-account run keeps its credentials and stack
 os.environ.update({"WORKSHOP_STATE_DIR": _STATE, "WORKSHOP_EMULATOR_PORT": str(_free_port())})
 if not REAL_AWS:
     os.environ.update(

@@ -2,8 +2,8 @@
 # OnStart lifecycle script of the workshop's SageMaker notebook instance.
 #
 # setup/workshop-stack.yaml embeds this exact text (a test keeps the two identical). There,
-# Fn::Sub fills in the two quoted parameters below; shell variables are therefore written $NAME,
-# never with braces, so that Fn::Sub leaves them alone.
+# Fn::Sub fills in the quoted values below (two parameters, the stack's name and region); shell
+# variables are therefore written $NAME, never with braces, so that Fn::Sub leaves them alone.
 #
 # SageMaker stops a lifecycle script after 5 minutes, and pip needs longer: this script returns
 # at once and does the work in the background, logging to /home/ec2-user/SageMaker/
@@ -14,7 +14,9 @@
 #   3. keeps a virtualenv on the persistent volume (/home/ec2-user/SageMaker/.workshop-venv) with
 #      the kit's requirements.txt installed (fast when nothing changed);
 #   4. registers that virtualenv as the Jupyter kernel named python3, the kernel the notebooks
-#      name (kernel specs live outside the persistent volume, so this runs at every start).
+#      name (kernel specs live outside the persistent volume, so this runs at every start), with
+#      WORKSHOP_TARGET=aws, WORKSHOP_STACK and AWS_REGION set: the notebooks then run against
+#      this stack without any parameter changed.
 set -eu
 
 # shellcheck disable=SC2016  # the single-quoted values are CloudFormation's to fill in
@@ -23,12 +25,18 @@ KIT_REPOSITORY_URL='${KitRepositoryUrl}'
 KIT_REPOSITORY_BRANCH='${KitRepositoryBranch}'
 case $KIT_REPOSITORY_URL in *'$'*) KIT_REPOSITORY_URL="" ;; esac  # run as a plain file
 case $KIT_REPOSITORY_BRANCH in *'$'*) KIT_REPOSITORY_BRANCH=main ;; esac
+# shellcheck disable=SC2016
+STACK_NAME='${AWS::StackName}'
+# shellcheck disable=SC2016
+STACK_REGION='${AWS::Region}'
+case $STACK_NAME in *'$'*) STACK_NAME="" ;; esac
+case $STACK_REGION in *'$'*) STACK_REGION="" ;; esac
 
 HOME_DIR=/home/ec2-user/SageMaker
 LOG=$HOME_DIR/workshop-setup.log
 KIT_DIR=$HOME_DIR/segment-personalize-workshop
 VENV=$HOME_DIR/.workshop-venv
-export KIT_REPOSITORY_URL KIT_REPOSITORY_BRANCH HOME_DIR LOG KIT_DIR VENV
+export KIT_REPOSITORY_URL KIT_REPOSITORY_BRANCH STACK_NAME STACK_REGION HOME_DIR LOG KIT_DIR VENV
 
 as_user() {
     sudo -u ec2-user -H "$@"
@@ -76,8 +84,14 @@ setup() {
     echo "installing $KIT_DIR/requirements.txt (a few minutes the first time)"
     # requirements.txt holds "-e .", which pip reads relative to the working directory
     (cd "$KIT_DIR" && as_user "$VENV/bin/pip" install --no-cache-dir -q -r requirements.txt)
-    as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
-        --display-name "Python 3 (workshop)"
+    if [ -n "$STACK_NAME" ]; then
+        as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
+            --display-name "Python 3 (workshop)" --env WORKSHOP_TARGET aws \
+            --env WORKSHOP_STACK "$STACK_NAME" --env AWS_REGION "$STACK_REGION"
+    else  # run as a plain file: no stack to point the kernel at
+        as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
+            --display-name "Python 3 (workshop)"
+    fi
     echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) done: open a notebook with the kernel python3"
 }
 export -f as_user python_at_least_311 find_python setup

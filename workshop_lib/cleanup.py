@@ -4,7 +4,8 @@ Works without any state from the notebooks (a learner may have closed them): eve
 kit creates carries the prefix in its name (and its tags, which `tagged` checks on AWS). Each
 step reports what it removed; a resource that is already gone is not an error, so cleanup can
 run again after a partial run. What the setup/ stack owns (its roles, its bucket) is left to
-the stack: the bucket is only emptied, so that deleting the stack (`delete_stack`) can succeed.
+the stack: only the kit's folders of its bucket go, and `delete_stack` empties the bucket before
+it deletes the stack (CloudFormation cannot delete a bucket with objects in it).
 """
 
 from __future__ import annotations
@@ -338,6 +339,16 @@ def _versions_of(s3: Any, bucket_name: str, prefix: str = "") -> list[list[dict]
     ]
 
 
+def _delete_objects(s3: Any, bucket_name: str, pages: list[list[dict]]) -> int:
+    """Delete the listed versions; returns how many S3 refused (e.g. AccessDenied), as
+    DeleteObjects reports refusals per key instead of raising."""
+    failed = 0
+    for doomed in pages:
+        answer = s3.delete_objects(Bucket=bucket_name, Delete={"Objects": doomed, "Quiet": True})
+        failed += len(answer.get("Errors", []))
+    return failed
+
+
 def bucket(s3: Any, name: str, dry_run: bool = False, keep: bool = False) -> list[Removed]:
     """Empty the bucket (every object version too) and delete it; `keep`: only empty it
     (the setup/ stack's bucket, which its stack deletes)."""
@@ -348,9 +359,9 @@ def bucket(s3: Any, name: str, dry_run: bool = False, keep: bool = False) -> lis
             return [] if dry_run else [Removed("s3 bucket", name, "already gone")]
         raise
     count = sum(len(p) for p in pages)
-    if not dry_run:
-        for doomed in pages:
-            s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+    failed = 0 if dry_run else _delete_objects(s3, name, pages)
+    if failed:
+        return [Removed("s3 objects", f"s3://{name}/", f"failed: {failed} of {count} objects")]
     if keep:
         if not count:
             return []
@@ -377,10 +388,10 @@ def s3_prefixes(
             continue
         count = sum(len(p) for p in pages)
         where = f"s3://{bucket_name}/{prefix}"
-        if not dry_run:
-            for doomed in pages:
-                s3.delete_objects(Bucket=bucket_name, Delete={"Objects": doomed, "Quiet": True})
+        failed = 0 if dry_run else _delete_objects(s3, bucket_name, pages)
         result = f"{WOULD_DELETE if dry_run else 'deleted'} ({count} objects)"
+        if failed:
+            result = f"failed: {failed} of {count} objects"
         removed.append(Removed("s3 prefix", where, result))
     return removed
 
@@ -445,9 +456,10 @@ def everything(ws: Any, dry_run: bool = False, timeout: float = 1800) -> list[Re
     removed += functions(c("lambda"), c("logs"), ws.prefix, dry_run)
     removed += apis(c("apigatewayv2"), c("apigateway"), ws.prefix, dry_run)
     removed += glue(c("glue"), ws.prefix, dry_run)
-    removed += roles(c("iam"), ws.prefix, dry_run)
-    if ws.stack:
-        removed += bucket(c("s3"), ws.bucket, dry_run, keep=True)
+    if not ws.stack:  # with the stack, every role is the stack's (the notebooks create none)
+        removed += roles(c("iam"), ws.prefix, dry_run)
+    if ws.stack:  # the kit's folders only: LearnerPolicy may delete nothing else
+        removed += s3_prefixes(c("s3"), ws.bucket, dry_run=dry_run)
     elif owns_bucket(ws):
         removed += bucket(c("s3"), ws.bucket, dry_run)
     else:
@@ -497,12 +509,14 @@ def tagged(ws: Any) -> list[str]:
     return sorted(found)
 
 
-def delete_stack(ws: Any, timeout: float = 1800) -> Removed:
-    """Delete the setup/ stack (its roles, bucket, notebook instance) once the rest is gone."""
+def delete_stack(ws: Any, timeout: float = 1800) -> list[Removed]:
+    """Delete the setup/ stack (its roles, bucket, notebook instance) once the rest is gone,
+    emptying the bucket first: CloudFormation cannot delete a bucket with objects in it."""
     if not ws.stack:
         raise ValueError("No stack to delete: connect(stack=...) or $WORKSHOP_STACK names it.")
+    emptied = bucket(ws.client("s3"), ws.bucket, keep=True)
     result = stack.delete(ws.client("cloudformation"), ws.stack, timeout, default_poll_seconds())
-    return Removed("cloudformation stack", ws.stack, result)
+    return [*emptied, Removed("cloudformation stack", ws.stack, result)]
 
 
 def advice(ws: Any, left: list[Removed]) -> str:
@@ -547,7 +561,7 @@ def report(ws: Any, dry_run: bool = False, with_stack: bool = False) -> str:
     left = leftovers(ws)
     parts = [shown, ""]
     if with_stack and not left:
-        parts += [repr(table([delete_stack(ws)])), ""]
+        parts += [repr(table(delete_stack(ws))), ""]
     elif with_stack:
         parts += [
             "The stack stays until the resources below are gone (its roles may be in use).",

@@ -153,6 +153,17 @@ def _connect_local(region: str | None, port: int | None) -> tuple[str, dict, str
     return region, identity, status.url
 
 
+def _check_personalize_region(session: boto3.Session) -> None:
+    """Personalize runs in some regions only; say so before anything is created elsewhere."""
+    partition = session.get_partition_for_region(session.region_name)
+    regions = session.get_available_regions("personalize", partition_name=partition)
+    if regions and session.region_name not in regions:
+        raise WorkshopConfigError(
+            f"Amazon Personalize is not available in {session.region_name}. Use one of: "
+            f"{', '.join(sorted(regions))} (set `region`, or AWS_REGION)."
+        )
+
+
 def _connect_aws(region: str | None) -> tuple[str, dict]:
     _forget_local_environment()
     session = boto3.Session(region_name=region) if region else boto3.Session()
@@ -163,8 +174,10 @@ def _connect_aws(region: str | None) -> tuple[str, dict]:
         )
     if session.get_credentials() is None:
         _identity(session, "AWS STS")  # raises the readable NoCredentials message
+    _check_personalize_region(session)
     identity = _identity(session, f"AWS STS in {session.region_name}")
     os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = session.region_name
+    os.environ[ENV_TARGET] = "aws"  # helpers (e.g. poll intervals) and subprocesses read it
     boto3.setup_default_session(region_name=session.region_name)
     return session.region_name, identity
 

@@ -179,6 +179,12 @@ def _segment_role(ws: Any, external_id: str) -> str:
     stack's (made for the workspace id it was given), else one made here."""
     if ws.roles.get(SEGMENT_ROLE_SUFFIX):
         return ws.roles[SEGMENT_ROLE_SUFFIX]
+    if ws.stack:  # its LearnerPolicy may create no role: the stack must hold this one
+        raise MissingExercise(
+            f"The stack {ws.stack} has no role for Segment: it was deployed without "
+            "SegmentWorkspaceId. Update the stack with your workspace id (Segment: Settings > "
+            "General), then run this cell again."
+        )
     function_arn = ws.client("lambda").get_function(FunctionName=ws.name(FUNCTION_SUFFIX))[
         "Configuration"
     ]["FunctionArn"]

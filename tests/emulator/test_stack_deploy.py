@@ -265,6 +265,8 @@ def test_the_notebook_instance_gets_the_lifecycle_script(module_aws_env):
         LIFECYCLE_SCRIPT.read_text()
         .replace("${KitRepositoryUrl}", url)
         .replace("${KitRepositoryBranch}", "class-7")
+        .replace("${AWS::StackName}", "stack-test-notebook")
+        .replace("${AWS::Region}", "us-east-1")
     )
     assert script == expected
 

@@ -79,6 +79,7 @@ def stack(local):
     )
     yield cfn
     with contextlib.suppress(ClientError):  # a test deleted it already
+        cleanup.bucket(local.client("s3"), "stk-123456789012-us-east-1", keep=True)
         cfn.delete_stack(StackName=STACK)
 
 
@@ -159,21 +160,19 @@ def test_cleanup_leaves_the_stack_its_roles_and_only_empties_its_bucket(stack):
     ws = _connect()
     s3 = ws.client("s3")
     s3.put_object(Bucket=ws.bucket, Key="transformed/interactions.csv", Body=b"x")
-    kit_role = ws.client("iam").create_role(
-        RoleName="stk-glue-job", AssumeRolePolicyDocument=json.dumps(TRUST)
-    )["Role"]["RoleName"]
+    s3.put_object(Bucket=ws.bucket, Key="notes/mine.txt", Body=b"not the kit's")
 
     planned = [(r.kind, r.name, r.result) for r in cleanup.leftovers(ws)]
-    assert ("iam role", kit_role, "would delete") in planned
-    assert ("s3 objects", f"s3://{ws.bucket}/", "would delete (1 objects; stack's bucket)") in (
-        planned
-    )
+    assert not any(kind == "iam role" for kind, _, _ in planned)  # the stack's, all of them
+    where = f"s3://{ws.bucket}/transformed/"
+    assert ("s3 prefix", where, "would delete (1 objects)") in planned
     assert not any("PersonalizeRole" in name for _, name, _ in planned)
 
     cleanup.everything(ws)
     assert cleanup.leftovers(ws) == []
-    s3.head_bucket(Bucket=ws.bucket)  # still there, empty, for the stack to delete
-    assert s3.list_objects_v2(Bucket=ws.bucket)["KeyCount"] == 0
+    s3.head_bucket(Bucket=ws.bucket)  # still there, for the stack to delete
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ws.bucket)["Contents"]]
+    assert keys == ["notes/mine.txt"]  # only the kit's folders went
     ws.client("iam").get_role(RoleName="stk-stack-PersonalizeRole")
     advice = cleanup.advice(dataclasses.replace(ws, target="aws"), [])
     assert "python -m workshop_lib cleanup --target aws --stack stk-stack --delete-stack" in advice
@@ -182,6 +181,7 @@ def test_cleanup_leaves_the_stack_its_roles_and_only_empties_its_bucket(stack):
 def test_cli_delete_stack_removes_the_stack_after_the_rest(stack, capsys):
     ws = _connect()
     ws.client("s3").put_object(Bucket=ws.bucket, Key="segment-logs/a.gz", Body=b"x")
+    ws.client("s3").put_object(Bucket=ws.bucket, Key="notes/mine.txt", Body=b"x")
     args = ["cleanup", "--stack", STACK, "--delete-stack"]
 
     assert cli.main([*args, "--dry-run"]) == 0
@@ -192,6 +192,7 @@ def test_cli_delete_stack_removes_the_stack_after_the_rest(stack, capsys):
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "cloudformation stack" in out and "deleted in" in out
+    assert "(1 objects; stack's bucket)" in out  # emptied first, so the stack delete succeeds
     stacks = stack.list_stacks()["StackSummaries"]
     assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == STACK)
     with pytest.raises(ClientError, match="Not Found"):

@@ -39,13 +39,14 @@ def test_lifecycle_script_is_the_embedded_one():
     )
 
 
-def test_fn_sub_fills_in_only_the_two_parameters():
+def test_fn_sub_fills_in_only_two_parameters_and_the_stack_name_and_region():
     """Every ${...} in the script is one Fn::Sub resolves; shell variables use $NAME."""
     import re
 
     placeholders = set(re.findall(r"\$\{([^}]*)\}", LIFECYCLE_SCRIPT.read_text()))
-    assert placeholders == {"KitRepositoryUrl", "KitRepositoryBranch"}
-    assert placeholders <= set(template()["Parameters"])
+    parameters = {"KitRepositoryUrl", "KitRepositoryBranch"}
+    assert placeholders == parameters | {"AWS::StackName", "AWS::Region"}
+    assert parameters <= set(template()["Parameters"])
 
 
 def test_lifecycle_script_parses():
@@ -127,4 +128,7 @@ def test_lifecycle_script_returns_at_once_and_clones_in_the_background(tmp_path)
 def test_lifecycle_script_registers_the_kernel_the_notebooks_name():
     text = LIFECYCLE_SCRIPT.read_text()
     assert 'as_user "$VENV/bin/python" -m ipykernel install --user --name python3' in text
+    # the kernel points the notebooks at this stack: no parameter to change on SageMaker
+    assert '--env WORKSHOP_TARGET aws \\\n            --env WORKSHOP_STACK "$STACK_NAME"' in text
+    assert '--env AWS_REGION "$STACK_REGION"' in text
     assert "VENV=$HOME_DIR/.workshop-venv" in text  # on the persistent volume

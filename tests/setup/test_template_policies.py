@@ -105,12 +105,6 @@ _allow(
     "FindTaggedResources",
     "*",
 )
-_allow(
-    NO_RESOURCE_LEVEL + " (iam:ListRoles; cleanup.roles lists roles and skips the stack's)",
-    "LearnerPolicy",
-    "ListRolesForCleanup",
-    "*",
-)
 _allow(OBJECT_KEYS, "LearnerPolicy", "ReadKitObjects", *objects(*KIT_FOLDERS))
 _allow(
     OBJECT_KEYS,

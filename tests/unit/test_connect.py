@@ -129,3 +129,30 @@ def test_aws_rejected_credentials_are_one_readable_message(clean_environ, monkey
         workshop_lib.connect(target="aws", region="us-east-1")
     assert "ExpiredToken" in str(err.value) and "Refresh them" in str(err.value)
     assert SECRET not in str(err.value)
+
+
+def test_aws_in_a_region_without_personalize_says_which_regions_have_it(clean_environ, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    with pytest.raises(workshop_lib.WorkshopConfigError) as err:
+        workshop_lib.connect(target="aws", region="sa-east-1")  # no STS call is needed
+    assert "Amazon Personalize is not available in sa-east-1" in str(err.value)
+    assert "eu-west-1" in str(err.value) and "us-east-1" in str(err.value)
+
+
+def test_aws_sets_the_target_for_helpers_and_subprocesses(clean_environ, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.delenv("WORKSHOP_TARGET", raising=False)
+    _stub_identity(
+        monkeypatch,
+        lambda s: s.add_response(
+            "get_caller_identity",
+            {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/c", "UserId": "AIDEXAMPLE"},
+        ),
+    )
+    workshop_lib.connect(target="aws", region="us-east-1")
+    assert os.environ["WORKSHOP_TARGET"] == "aws"
+    from workshop_lib.waiting import default_poll_seconds
+
+    assert default_poll_seconds() == 30.0  # not the emulator's 1 s
