@@ -52,6 +52,16 @@ def ensure_bucket(ws: Any) -> str:
     return f"s3://{ws.bucket}/ is ready"
 
 
+def segment_s3_settings(ws: Any) -> pd.DataFrame:
+    """AWS target: what to type into Segment's AWS S3 destination (Segment's app). The role is
+    the setup/ stack's SegmentS3Role, made for the workspace id the stack was given."""
+    role = ws.roles.get("segment-s3") or (
+        "deploy setup/workshop-stack.yaml with SegmentWorkspaceId (output SegmentS3RoleArn)"
+    )
+    rows = [("Bucket Name", ws.bucket), ("Region", ws.region), ("IAM Role ARN", role)]
+    return pd.DataFrame(rows, columns=["setting in Segment's app", "value"])
+
+
 def setup_segment(ws: Any) -> pd.DataFrame:
     """Local target: the workshop's Segment sources, and the S3 destination for website-prod."""
     workspace = segment.SegmentWorkspace(ws)

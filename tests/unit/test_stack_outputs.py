@@ -4,6 +4,7 @@ reads the stack's outputs, cleanup's tag search and stack delete, and how tags a
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import boto3
 import botocore.session
@@ -200,3 +201,18 @@ def test_tags_take_the_shape_each_api_wants(service, operation, member, expected
     model = botocore.session.get_session().get_service_model(service)
     shape = model.operation_model(operation).input_shape.members[member]
     assert tagging.shaped(shape, {"k": "v"}) == expected
+
+
+def test_segment_s3_settings_name_the_stacks_role_or_say_how_to_get_one():
+    from workshop_lib import exercise1
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/workshop-stack/ws-SegmentS3Role-X"
+    ws = Workshop("aws", REGION, ACCOUNT, "me", "class-7", "class-7-bkt", stack="ws")
+    shown = exercise1.segment_s3_settings(replace(ws, roles={"segment-s3": role}))
+    assert shown.values.tolist() == [
+        ["Bucket Name", "class-7-bkt"],
+        ["Region", REGION],
+        ["IAM Role ARN", role],
+    ]
+    without = exercise1.segment_s3_settings(ws).set_index("setting in Segment's app")
+    assert "SegmentWorkspaceId" in without.loc["IAM Role ARN", "value"]
