@@ -11,7 +11,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import HEALTH_PATH, RESET_PATH
+from . import HEALTH_PATH, RESET_PATH, request_log
 from .aws_request import AwsRequest
 from .errors import aws_error
 from .moto_passthrough import MotoPassthrough
@@ -57,7 +57,7 @@ class EmulatorApp:
             service,
             endpoint_url=self.base_url,
             region_name=region,
-            aws_access_key_id="test",
+            aws_access_key_id=request_log.internal_access_key(),  # who asked, for the log
             aws_secret_access_key="test",
             config=Config(retries={"max_attempts": 1}),
         )
@@ -93,6 +93,7 @@ class EmulatorApp:
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
         request = AwsRequest(environ)
+        request_log.record(request)  # only with $WORKSHOP_EMULATOR_REQUEST_LOG set
         if request.path.startswith("/_emulator/"):
             return self._control(request)(environ, start_response)
         for route in self.routes:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import request_log
 from .logs import LogWriter
 
 if TYPE_CHECKING:
@@ -235,6 +236,8 @@ class GlueRunner:
             "PYTHONPATH": str(SHIM_DIR),
             "GLUE_VERSION": str(run.glue_version or ""),
             **self.app.client_environment(run.region),
+            # Glue runs the job with its role's credentials: the request log sees whose
+            "AWS_ACCESS_KEY_ID": request_log.role_access_key(job.get("Role")),
         }
         run.process = subprocess.Popen(
             argv, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

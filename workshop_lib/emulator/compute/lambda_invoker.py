@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import request_log
 from . import moto_state
 from .logs import LogWriter
 from .workers import RUNTIME_SCRIPT, Outcome, WorkerPool, WorkerSpec
@@ -143,6 +144,8 @@ class LambdaInvoker:
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": function.logs_group_name,
             **self.app.client_environment(region),
+            # AWS runs the function with its role's credentials: the request log sees whose
+            "AWS_ACCESS_KEY_ID": request_log.role_access_key(function.role),
         }
         config = [function.code_sha_256, function.handler, function.run_time, function.timeout]
         signature = hashlib.sha256(json.dumps([config, sorted(env.items())]).encode()).hexdigest()
