@@ -29,6 +29,9 @@ class EmulatorApp:
         self.started_at = time.time()
         self.port: int | None = None  # set by the server once bound
         self.moto = MotoPassthrough()
+        from .cloudformation_fixes import install  # imports moto: not at module level
+
+        install(self.moto.app)  # what moto's CloudFormation lacks for setup/'s stack
         classes = discovered_providers() if provider_classes is None else provider_classes
         self.providers = [cls(self) for cls in classes]
         self.routes: list[Route] = [r for p in self.providers for r in p.routes()]
