@@ -13,9 +13,10 @@ What moto 5.2.5 lacks, each silently (the stack still reaches CREATE_COMPLETE):
 4. `AWS::IAM::Role` stores each inline policy of `Policies` as a Python dict, so GetRolePolicy
    answers with its repr ({'Version': ...}), which no JSON parser reads; an update ignores
    `Policies`.
-And one that item 1 would expose: moto checks a bucket policy on every object request but
-ignores its `Bool` conditions, so the stack's "deny if aws:SecureTransport is false" statement
-denies every GetObject/PutObject in the emulator (403), where AWS denies only plain-HTTP callers.
+And one that item 1 would expose: moto checks a bucket policy on every object request, and takes
+every condition there as holding (it evaluates StringEquals only, with no request values for S3),
+so the stack's "deny if aws:SecureTransport is false" statement denies every GetObject and
+PutObject in the emulator (403), where AWS denies only plain-HTTP callers.
 
 What this module does, through moto's own extension points, in-process:
 1. `BucketPolicy`, a `CloudFormationModel` subclass: moto builds its map of resource types from
@@ -32,15 +33,16 @@ What this module does, through moto's own extension points, in-process:
    deletes the ones it no longer lists.
 5. A bucket policy statement applies only when its conditions hold for the request: the emulator
    stands in for AWS's HTTPS endpoints (clients use plain HTTP only because it is 127.0.0.1), so
-   aws:SecureTransport is "true"; a condition on any other key, or with an operator other than
-   Bool, does not hold, so the statement neither grants nor denies (moto does not
-   check identity policies, so nothing is lost).
+   aws:SecureTransport is "true". A condition on another key does not hold (an ...IfExists one
+   does), nor one with an operator other than Bool: that statement neither grants nor denies,
+   so the emulator never denies on a guess (and it checks no identity policies anyway).
 A property, lifecycle rule field or condition that this module does not know is ignored as moto
 ignored it before, and a setting S3 would refuse is logged and skipped: a stack never fails here.
 
-When: `install(dispatcher)` wraps moto's dispatcher so that the first S3 or CloudFormation
-request (the first to need these) applies them, once per process: importing moto's S3 and IAM
-models at start-up would add ~35 ms to the emulator's ~0.27 s cold start.
+When: importing this module registers BucketPolicy (moto reads its type map when it first parses
+a template). `install(dispatcher)` wraps moto's dispatcher so that the first S3 or CloudFormation
+request applies 2-5, once per process (moto's state is process-wide): importing moto's S3 and
+IAM models at start-up would add 30-50 ms to the emulator's ~0.27 s cold start.
 """
 
 from __future__ import annotations
