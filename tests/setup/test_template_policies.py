@@ -148,6 +148,15 @@ _allow(
     "arn:${AWS::Partition}:apigateway:${AWS::Region}::/apis/*",
 )
 _allow(
+    "tags given on create are authorized as apigateway:POST on the new resource's tags, "
+    "/tags/<URL-encoded ARN>, and that ARN holds the generated API id (exercise 3 tags its "
+    "HTTP API and stage); only HTTP APIs of this region",
+    "LearnerPolicy",
+    "TagHttpApisOnCreate",
+    "arn:${AWS::Partition}:apigateway:${AWS::Region}::/tags/"
+    "arn%3A${AWS::Partition}%3Aapigateway%3A${AWS::Region}%3A%3A%2Fapis%2F*",
+)
+_allow(
     "import jobs cannot be deleted and their names stay taken, so exercise 2 time-stamps them "
     "(<prefix>-interactions-<YYYYmmddHHMMSS>)",
     "LearnerPolicy",

@@ -80,6 +80,7 @@ def entry(request: Any) -> dict:
         "service": request.service,
         "operation": request.operation,
         "method": request.method,
+        "path": request.path,
         "key": match.group(1) if match else None,
         "params": params(request),
     }

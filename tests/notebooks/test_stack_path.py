@@ -1,0 +1,333 @@
+"""The "with the setup/ stack" path, 01 -> 05 and the cleanup CLI, on a private emulator.
+
+setup/workshop-stack.yaml is deployed through the emulator's CloudFormation (with the local
+Segment workspace's id, so exercise 4's Segment role trusts the emulated Segment), then the
+notebooks run with `stack` set, as on a real account. Then:
+- the notebooks used the stack's roles and bucket and created no IAM role of their own;
+- after 05 the stack's roles and bucket are still there, the kit's folders are gone, and
+  `python -m workshop_lib cleanup --stack ... --delete-stack` deletes the stack;
+- policy coverage: the emulator logged every AWS request with the key that signed it
+  (WORKSHOP_EMULATOR_REQUEST_LOG); each call of the learner's kernel must be allowed by the
+  deployed LearnerPolicy, each call of a function, the Glue job, Personalize's jobs and
+  Segment's destinations by its role's inline policy (tests/notebooks/iam_coverage.py).
+  That is the failure a real account would show first and that we cannot reach from here.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.notebooks.fresh_emulator import REGION, fresh_emulator
+from tests.notebooks.iam_coverage import LEARNER, Attribution, Where, gaps, read_log
+from workshop_lib import cleanup, stack
+from workshop_lib.__main__ import main
+from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
+from workshop_lib.runner import NotebookResult, run_notebooks
+from workshop_lib.settings import LOCAL_ACCOUNT_ID
+
+pytestmark = pytest.mark.slow
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "setup" / "workshop-stack.yaml"
+STACK = "stackpath"
+PREFIX = "stackpath"
+WORKSPACE_ID = "wks_workshop0001"  # the emulated Segment workspace (emulator/segment/workspace.py)
+LEARNER_KEY = "test"  # connect(target="local") signs the kernel's calls with it
+SEGMENT_KEY = "segment"  # emulator/segment/lambda_destination.py invokes the function with it
+OWNER_KEY = "AKIASTACKOWNER"  # this test's own calls: the administrator who deploys the stack
+FUNCTIONS = (f"{PREFIX}-recommendations-api", f"{PREFIX}-segment-destination")
+# --delete-stack "needs the rights of whoever deployed the stack" (setup/README.md)
+OWNER_ONLY = frozenset({"cloudformation:DeleteStack", "cloudformation:DescribeStackEvents"})
+
+
+@dataclass
+class StackRun:
+    outputs: dict[str, str]
+    stack_id: str
+    results: list[NotebookResult]
+    log: list[dict]
+    marks: dict[str, int]  # phase -> number of log lines before it
+    after_04: dict = field(default_factory=dict)
+    after_05: dict = field(default_factory=dict)
+    after_cli: dict = field(default_factory=dict)
+    policies: dict[str, list[dict]] = field(default_factory=dict)
+    cli_exit: int | None = None
+
+    def phase(self, start: str, end: str | None = None) -> list[dict]:
+        return self.log[self.marks[start] : self.marks[end] if end else None]
+
+
+def _document(value) -> dict:
+    """A policy document as IAM answers it: a dict (botocore decoded it), URL-encoded JSON,
+    or (moto, for what CloudFormation created) the Python repr."""
+    if isinstance(value, dict):
+        return value
+    text = unquote(value)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return ast.literal_eval(text)
+
+
+def _deploy(owner: boto3.Session) -> tuple[dict[str, str], str]:
+    cfn = owner.client("cloudformation")
+    cfn.create_stack(
+        StackName=STACK,
+        TemplateBody=TEMPLATE.read_text(),
+        Parameters=[
+            {"ParameterKey": "Prefix", "ParameterValue": PREFIX},
+            {"ParameterKey": "SegmentWorkspaceId", "ParameterValue": WORKSPACE_ID},
+        ],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    cfn.get_waiter("stack_create_complete").wait(
+        StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+    (described,) = cfn.describe_stacks(StackName=STACK)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+    return outputs, described["StackId"]
+
+
+def _role_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[1]
+
+
+def _roles(outputs: dict[str, str]) -> dict[str, str]:
+    """Logical id -> ARN of the stack's roles (GlueJobRoleArn -> GlueJobRole)."""
+    return {key.removesuffix("Arn"): arn for key, arn in outputs.items() if key.endswith("RoleArn")}
+
+
+def _deployed_policies(owner: boto3.Session, outputs: dict[str, str]) -> dict[str, list[dict]]:
+    """The policies as the deployed stack holds them: LearnerPolicy's default version, and
+    each role's inline policies."""
+    iam = owner.client("iam")
+    arn = outputs["LearnerPolicyArn"]
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    learner = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    policies = {LEARNER: [_document(learner["Document"])]}
+    for name, role_arn in _roles(outputs).items():
+        role = _role_name(role_arn)
+        policies[name] = [
+            _document(iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"])
+            for p in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        ]
+    return policies
+
+
+def _roles_of_the_kit(owner: boto3.Session) -> list[tuple[str, str]]:
+    roles = owner.client("iam").get_paginator("list_roles").paginate()
+    return [
+        (r["RoleName"], r["Path"])
+        for page in roles
+        for r in page["Roles"]
+        if PREFIX in r["RoleName"]
+    ]
+
+
+def _after_04(owner: boto3.Session) -> dict:
+    lam = owner.client("lambda")
+    return {
+        "function roles": {
+            f: lam.get_function_configuration(FunctionName=f)["Role"] for f in FUNCTIONS
+        },
+        "glue job role": owner.client("glue").get_job(JobName=f"{PREFIX}-etl")["Job"]["Role"],
+        "roles": _roles_of_the_kit(owner),
+    }
+
+
+def _exists(call, **params) -> bool:
+    try:
+        call(**params)
+        return True
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in (
+            "404",
+            "NoSuchEntity",
+            "NoSuchBucket",
+            "ValidationError",
+        ):
+            return False
+        raise
+
+
+def _state(owner: boto3.Session, outputs: dict[str, str]) -> dict:
+    s3, iam = owner.client("s3"), owner.client("iam")
+    bucket = outputs["BucketName"]
+    state = {
+        "roles": {
+            name: _exists(iam.get_role, RoleName=_role_name(arn))
+            for name, arn in _roles(outputs).items()
+        },
+        "bucket": _exists(s3.head_bucket, Bucket=bucket),
+        "stack": _exists(owner.client("cloudformation").describe_stacks, StackName=STACK),
+    }
+    if state["bucket"]:
+        state["kit objects"] = {
+            folder: s3.list_objects_v2(Bucket=bucket, Prefix=folder)["KeyCount"]
+            for folder in cleanup.KIT_PREFIXES
+        }
+    return state
+
+
+def _lines(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.fixture(scope="module")
+def stack_run(tmp_path_factory) -> StackRun:
+    log = tmp_path_factory.mktemp("requests") / "requests.jsonl"
+    out = tmp_path_factory.mktemp("notebooks")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENV_REQUEST_LOG, str(log))  # the emulator started below logs every request
+        with fresh_emulator(tmp_path_factory.mktemp("state")):
+            owner = boto3.Session(
+                aws_access_key_id=OWNER_KEY, aws_secret_access_key="owner", region_name=REGION
+            )
+            outputs, stack_id = _deploy(owner)
+            marks = {"notebooks": _lines(log)}
+            results = run_notebooks(
+                "local", {"stack": STACK}, output_dir=out, only=["01", "02", "03", "04"]
+            )
+            run = StackRun(outputs, stack_id, results, [], marks)
+            run.policies = _deployed_policies(owner, outputs)
+            if all(r.status == "ok" for r in results):
+                run.after_04 = _after_04(owner)
+                run.results += run_notebooks("local", {"stack": STACK}, output_dir=out, only=["05"])
+                run.after_05 = _state(owner, outputs)
+                marks["cli"] = _lines(log)
+                run.cli_exit = main(["cleanup", "--stack", STACK, "--delete-stack"])
+                run.after_cli = _state(owner, outputs)
+            marks.setdefault("cli", _lines(log))
+    run.log = read_log(log)
+    return run
+
+
+def _ok(run: StackRun) -> None:
+    failed = [r.error for r in run.results if r.status != "ok"]
+    assert not failed, failed
+
+
+def test_every_notebook_ran_with_the_stack(stack_run):
+    assert [(r.notebook[:2], r.status) for r in stack_run.results] == [
+        ("01", "ok"),
+        ("02", "ok"),
+        ("03", "ok"),
+        ("04", "ok"),
+        ("05", "ok"),
+    ], [r.error for r in stack_run.results]
+
+
+def test_the_functions_and_the_glue_job_run_with_the_stacks_roles(stack_run):
+    _ok(stack_run)
+    outputs = stack_run.outputs
+    assert stack_run.after_04["function roles"] == {
+        f"{PREFIX}-recommendations-api": outputs["RecommendationsApiRoleArn"],
+        f"{PREFIX}-segment-destination": outputs["SegmentDestinationRoleArn"],
+    }
+    assert stack_run.after_04["glue job role"] == outputs["GlueJobRoleArn"]
+    for arn in (*stack_run.after_04["function roles"].values(), outputs["GlueJobRoleArn"]):
+        assert arn.startswith(f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role{stack.ROLE_PATH}{STACK}-")
+
+
+def test_every_role_handed_to_a_service_is_the_stacks(stack_run):
+    """Personalize's import and batch jobs too: every Role/roleArn the notebooks sent."""
+    handed = {
+        (e["operation"], e["params"].get("Role") or e["params"].get("roleArn"))
+        for e in stack_run.phase("notebooks", "cli")
+        if e["key"] == LEARNER_KEY and (e["params"].get("Role") or e["params"].get("roleArn"))
+    }
+    outputs = stack_run.outputs
+    assert handed == {
+        ("CreateFunction", outputs["RecommendationsApiRoleArn"]),
+        ("CreateFunction", outputs["SegmentDestinationRoleArn"]),
+        ("CreateJob", outputs["GlueJobRoleArn"]),
+        ("CreateDatasetImportJob", outputs["PersonalizeRoleArn"]),
+        ("CreateBatchInferenceJob", outputs["PersonalizeRoleArn"]),
+    }
+
+
+def test_segment_invoked_the_function_through_the_stacks_role(stack_run):
+    """The emulated Segment assumes roleAddress with the workspace id before each invoke; a
+    trust policy that does not match stops it before any Invoke."""
+    invokes = [e for e in stack_run.log if e["key"] == SEGMENT_KEY and e["operation"] == "Invoke"]
+    assert invokes
+    assert {e["params"]["FunctionName"] for e in invokes} == {f"{PREFIX}-segment-destination"}
+
+
+def test_the_notebooks_create_no_role_of_their_own(stack_run):
+    _ok(stack_run)
+    assert stack_run.after_04["roles"]
+    assert [r for r in stack_run.after_04["roles"] if r[1] != stack.ROLE_PATH] == []
+    iam_writes = [
+        (e["key"], e["operation"])
+        for e in stack_run.phase("notebooks")
+        if e["service"] == "iam" and not e["operation"].startswith(("Get", "List"))
+    ]
+    assert iam_writes == []
+
+
+def test_after_05_the_stack_keeps_its_roles_and_bucket_and_the_kits_folders_are_gone(stack_run):
+    _ok(stack_run)
+    state = stack_run.after_05
+    assert state["stack"] is True
+    assert state["roles"] == dict.fromkeys(_roles(stack_run.outputs), True)
+    assert state["bucket"] is True
+    assert state["kit objects"] == dict.fromkeys(cleanup.KIT_PREFIXES, 0)
+
+
+def test_the_cleanup_cli_deletes_the_stack(stack_run):
+    _ok(stack_run)
+    assert stack_run.cli_exit == 0
+    state = stack_run.after_cli
+    assert state["stack"] is False
+    assert state["bucket"] is False
+    assert state["roles"] == dict.fromkeys(_roles(stack_run.outputs), False)
+
+
+def _coverage(run: StackRun, start: str, end: str | None = None, unchecked=frozenset()):
+    functions = {f: _role_name(arn) for f, arn in run.after_04.get("function roles", {}).items()}
+    by_role_name = {_role_name(arn): name for name, arn in _roles(run.outputs).items()}
+    attribution = Attribution.of([LEARNER_KEY], _roles(run.outputs), SEGMENT_KEY, [OWNER_KEY])
+    where = Where(LOCAL_ACCOUNT_ID, REGION, {STACK: run.stack_id, run.stack_id: run.stack_id})
+    return gaps(
+        run.phase(start, end),
+        attribution,
+        run.policies,
+        where,
+        functions={f: by_role_name[r] for f, r in functions.items()},
+        unchecked=unchecked,
+    )
+
+
+def test_every_aws_call_is_attributed_to_a_principal(stack_run):
+    _ok(stack_run)
+    _, unknown = _coverage(stack_run, "notebooks")
+    assert unknown == [], "\n".join(["requests nobody could be named for:", *unknown])
+
+
+def test_every_principal_of_the_stack_made_calls(stack_run):
+    """The attribution works: the learner, every role of the stack (the notebook role apart)."""
+    _ok(stack_run)
+    attribution = Attribution.of([LEARNER_KEY], _roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY])
+    seen = {attribution.principal(e) for e in stack_run.phase("notebooks")}
+    assert {LEARNER, *_roles(stack_run.outputs)} - seen == set()
+
+
+def test_the_stacks_policies_allow_every_call_of_the_notebooks(stack_run):
+    _ok(stack_run)
+    refusals, _ = _coverage(stack_run, "notebooks", "cli")
+    assert refusals == [], "\n".join(["calls the stack's policies refuse:", *refusals])
+
+
+def test_the_learner_policy_allows_the_cleanup_cli_up_to_the_stack_delete(stack_run):
+    _ok(stack_run)
+    refusals, unknown = _coverage(stack_run, "cli", unchecked=OWNER_ONLY)
+    assert refusals == [], "\n".join(["calls the stack's policies refuse:", *refusals])
+    assert unknown == []
