@@ -58,6 +58,7 @@ class StackRun:
     after_05: dict = field(default_factory=dict)
     after_cli: dict = field(default_factory=dict)
     policies: dict[str, list[dict]] = field(default_factory=dict)
+    bucket_policy: dict = field(default_factory=dict)
     cli_exit: int | None = None
 
     def phase(self, start: str, end: str | None = None) -> list[dict]:
@@ -197,6 +198,10 @@ def stack_run(tmp_path_factory) -> StackRun:
             )
             run = StackRun(outputs, stack_id, results, [], marks)
             run.policies = _deployed_policies(owner, outputs)
+            bucket = outputs["BucketName"]
+            run.bucket_policy = json.loads(
+                owner.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
+            )
             if all(r.status == "ok" for r in results):
                 run.after_04 = _after_04(owner)
                 run.results += run_notebooks("local", {"stack": STACK}, output_dir=out, only=["05"])
@@ -331,3 +336,21 @@ def test_the_learner_policy_allows_the_cleanup_cli_up_to_the_stack_delete(stack_
     refusals, unknown = _coverage(stack_run, "cli", unchecked=OWNER_ONLY)
     assert refusals == [], "\n".join(["calls the stack's policies refuse:", *refusals])
     assert unknown == []
+
+
+def test_the_bucket_policy_lets_personalize_make_its_s3_calls(stack_run):
+    """Personalize reads and writes S3 only when the bucket policy lets its service principal
+    in as well as the role it was given (its documented requirement): each S3 call of its import
+    and batch jobs must be allowed by the bucket policy's Personalize statements too."""
+    _ok(stack_run)
+    attribution = Attribution.of([LEARNER_KEY], _roles(stack_run.outputs), SEGMENT_KEY)
+    calls = [e for e in stack_run.log if attribution.principal(e) == "PersonalizeRole"]
+    assert {e["operation"] for e in calls} == {"GetObject", "PutObject"}
+    personalize = [
+        s
+        for s in stack_run.bucket_policy["Statement"]
+        if s.get("Principal") == {"Service": "personalize.amazonaws.com"}
+    ]
+    where = Where(LOCAL_ACCOUNT_ID, REGION)
+    refusals, _ = gaps(calls, attribution, {"PersonalizeRole": [{"Statement": personalize}]}, where)
+    assert refusals == [], "\n".join(["the bucket policy refuses Personalize:", *refusals])
