@@ -570,7 +570,11 @@ def report(ws: Any, dry_run: bool = False, with_stack: bool = False) -> str:
     parts.append(advice(ws, left))
     if left:
         parts += ["", repr(table(left))]
-    still_tagged = tagged(ws)
+    try:
+        still_tagged = tagged(ws)
+    except ClientError as exc:  # e.g. no tag:GetResources: the name search above still ran
+        still_tagged = []
+        parts += ["", f"The search by tag was refused ({_code(exc)}); the search by name ran."]
     if still_tagged:
         parts += ["", "Still tagged with this prefix (the tag index can lag a few minutes):"]
         parts += [f"  {arn}" for arn in still_tagged]

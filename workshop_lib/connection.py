@@ -206,7 +206,8 @@ def connect(
         region, identity = _connect_aws(region)
     account = identity["Account"]
     info = _read_stack(stack, region) if stack else None
-    prefix = _from_stack(info, "Prefix", "prefix", prefix) or resolve_prefix(prefix)
+    given = resolve_prefix(prefix) if prefix else None  # normalised, so "Class-7" agrees
+    prefix = _from_stack(info, "Prefix", "prefix", given) or resolve_prefix(prefix)
     bucket = _from_stack(info, "BucketName", "bucket", bucket)
     return Workshop(
         target=resolved,

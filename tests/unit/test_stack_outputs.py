@@ -9,6 +9,7 @@ from dataclasses import replace
 import boto3
 import botocore.session
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 import workshop_lib
@@ -216,3 +217,23 @@ def test_segment_s3_settings_name_the_stacks_role_or_say_how_to_get_one():
     ]
     without = exercise1.segment_s3_settings(ws).set_index("setting in Segment's app")
     assert "SegmentWorkspaceId" in without.loc["IAM Role ARN", "value"]
+
+
+def test_report_says_when_the_tag_search_is_refused(monkeypatch):
+    ws = Workshop("aws", REGION, ACCOUNT, "me", "class-7", "class-7-bkt")
+    monkeypatch.setattr(cleanup, "everything", lambda ws, dry_run=False: [])
+
+    def refused(ws):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetResources")
+
+    monkeypatch.setattr(cleanup, "tagged", refused)
+    text = cleanup.report(ws)
+    assert "Nothing the kit created is left on the aws target." in text
+    assert "The search by tag was refused (AccessDenied); the search by name ran." in text
+
+
+def test_a_prefix_agreeing_with_the_stack_up_to_case_is_fine(aws):
+    _stub_stack(aws, lambda s: s.add_response("describe_stacks", _stack_answer()))
+    assert workshop_lib.connect(
+        target="aws", region=REGION, stack="ws", prefix="Class-7"
+    ).prefix == ("class-7")
