@@ -15,7 +15,6 @@ notebooks run with `stack` set, as on a real account. Then:
 
 from __future__ import annotations
 
-import ast
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,15 +65,10 @@ class StackRun:
 
 
 def _document(value) -> dict:
-    """A policy document as IAM answers it: a dict (botocore decoded it), URL-encoded JSON,
-    or (moto, for what CloudFormation created) the Python repr."""
+    """A policy document as IAM answers it: a dict (botocore decoded it) or URL-encoded JSON."""
     if isinstance(value, dict):
         return value
-    text = unquote(value)
-    try:
-        return json.loads(text)
-    except ValueError:
-        return ast.literal_eval(text)
+    return json.loads(unquote(value))
 
 
 def _deploy(owner: boto3.Session) -> tuple[dict[str, str], str]:
