@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 EMULATOR_PORT ?= 4599
 
-.PHONY: workshop test lint format golden lab emulator-start emulator-stop emulator-status clean
+.PHONY: workshop test lint format golden lab restore emulator-start emulator-stop emulator-status clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run make PYTHON=python3.11 ...")'
@@ -39,11 +39,16 @@ format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## JupyterLab on the notebooks, against the same emulator
+## JupyterLab on your working copy my-notebooks/ (made from notebooks/ the first time)
 lab: $(RUNTIME)  # the emulator only for the local target (WORKSHOP_TARGET=aws needs none)
+	$(BIN)/python -m workshop_lib copy
 	if [ "$${WORKSHOP_TARGET:-local}" = local ]; then \
 		$(BIN)/python -m workshop_lib.emulator start --port $(EMULATOR_PORT); fi
-	cd notebooks && WORKSHOP_EMULATOR_PORT=$(EMULATOR_PORT) ../$(BIN)/jupyter lab --ip 127.0.0.1
+	cd my-notebooks && WORKSHOP_EMULATOR_PORT=$(EMULATOR_PORT) ../$(BIN)/jupyter lab --ip 127.0.0.1
+
+## Put the kit's version of one notebook back into my-notebooks/ (yours is kept): make restore NB=02
+restore: $(RUNTIME)
+	$(BIN)/python -m workshop_lib restore $(NB)
 
 emulator-start: $(RUNTIME)
 	$(BIN)/python -m workshop_lib.emulator start --port $(EMULATOR_PORT)

@@ -37,6 +37,28 @@ def _cleanup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _working_copy(args: argparse.Namespace) -> int:
+    from . import workcopy
+
+    where = workcopy.COPY_DIR.relative_to(workcopy.REPO_ROOT)
+    if args.command == "copy":
+        added = workcopy.make_copy()
+        if added:
+            print(f"Your working copy {where}/ now has: {', '.join(added)}")
+        elif not args.quiet:
+            print(f"Your working copy {where}/ is complete (nothing overwritten).")
+        return 0
+    try:
+        restored, backup = workcopy.restore(args.notebook)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    kept = f"; your version is kept as {backup.relative_to(workcopy.REPO_ROOT)}" if backup else ""
+    print(f"Restored {restored.relative_to(workcopy.REPO_ROOT)} from notebooks/{kept}.")
+    print("In JupyterLab, reload it (File > Reload Notebook from Disk).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m workshop_lib")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -67,6 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the numbered notebooks (default: notebooks/)",
     )
     run.add_argument("--cell-timeout", type=int, help="seconds per cell (local 600, aws 10800)")
+    run.add_argument(
+        "--no-solutions",
+        action="store_true",
+        help="leave the 'Your turn' cells as they are (default: run their worked solutions)",
+    )
+    copy = sub.add_parser(
+        "copy", help="make your working copy my-notebooks/ (adds what it lacks, overwrites nothing)"
+    )
+    copy.add_argument("--quiet", action="store_true", help="print nothing when nothing was added")
+    restore = sub.add_parser(
+        "restore", help="put the kit's version of one notebook into my-notebooks/ (yours is kept)"
+    )
+    restore.add_argument("notebook", help="its number, e.g. 02")
     clean = sub.add_parser("cleanup", help="delete everything the workshop created")
     clean.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     clean.add_argument(
@@ -85,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "cleanup":
         return _cleanup(args)
+    if args.command in ("copy", "restore"):
+        return _working_copy(args)
 
     if args.port:
         os.environ[ENV_PORT] = str(args.port)  # the kernels inherit it
@@ -99,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             output_dir=args.output_dir.resolve(),
             cell_timeout=args.cell_timeout,
             only=args.notebooks or None,
+            solutions=not args.no_solutions,
         )
     except (WorkshopConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

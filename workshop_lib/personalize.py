@@ -168,8 +168,12 @@ def get_or_create(client: Any, kind: str, **create_kwargs: Any) -> tuple[str, bo
     return existing[spec.arn_key], False
 
 
-def wait_until_active(client: Any, arns: list[str], timeout: float = 900, **kwargs: Any) -> dict:
-    """Wait for several Personalize resources at once (see waiting.wait_all)."""
+def wait_until_active(
+    client: Any, arns: str | list[str], timeout: float = 900, **kwargs: Any
+) -> dict:
+    """Wait for one Personalize resource or several at once (see waiting.wait_all): one line
+    of progress per poll, AWS's failureReason raised as soon as one fails."""
+    arns = [arns] if isinstance(arns, str) else list(arns)
     watches = [
         Watch(f"{kind_of(a)} {a.split('/', 1)[1]}", lambda a=a: describe(client, a)) for a in arns
     ]

@@ -56,9 +56,16 @@ def run_notebooks(
     output_dir: Path = DEFAULT_OUTPUT_DIR,
     cell_timeout: int | None = None,
     only: list[str] | None = None,
+    solutions: bool = True,
 ) -> list[NotebookResult]:
-    """Execute the notebooks in order; each gets `target` and `parameters`."""
+    """Execute the notebooks in order; each gets `target` and `parameters`. With `solutions`,
+    each "Your turn" cell runs its worked solution (see solutions.py), as CI wants; without,
+    the notebooks run as a learner first sees them (the checks then say "not done yet")."""
+    import tempfile
+
     import papermill
+
+    from .solutions import with_solutions
 
     target = resolve_target(target)
     notebooks = discover(notebooks_dir)
@@ -73,6 +80,7 @@ def run_notebooks(
     timeout = cell_timeout or CELL_TIMEOUT_SECONDS[target]
     results: list[NotebookResult] = []
     failed = False
+    inputs = tempfile.TemporaryDirectory(prefix="workshop-inputs-")
     for path in notebooks:
         output = output_dir / path.name
         if failed:
@@ -80,9 +88,13 @@ def run_notebooks(
             continue
         print(f"running {path.name} ...", flush=True)
         started = time.monotonic()
+        source = path
+        if solutions:
+            source = Path(inputs.name) / path.name
+            with_solutions(path, source)
         try:
             papermill.execute_notebook(
-                str(path),
+                str(source),
                 str(output),
                 parameters=params,
                 kernel_name="python3",
@@ -104,6 +116,7 @@ def run_notebooks(
                     _failure(exc, path.name, output),
                 )
             )
+    inputs.cleanup()
     return results
 
 

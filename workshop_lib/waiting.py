@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 READY = frozenset({"ACTIVE", "SUCCEEDED"})
 FAILED = frozenset({"CREATE FAILED", "CREATE STOPPED", "FAILED", "STOPPED", "TIMEOUT"})
-PROGRESS_MARK = "⏳"  # progress lines start with it; the nbval sanitize file drops them
+PROGRESS_MARK = "…"  # starts progress lines (in every font, unlike an emoji); nbval masks them
 
 
 class ResourceFailed(RuntimeError):

@@ -32,7 +32,7 @@ def outputs(path) -> dict[str, str]:
             for o in cell.outputs
         ]
         lines = "".join(parts).splitlines()
-        texts[cell.source] = "\n".join(line for line in lines if not line.startswith("⏳"))
+        texts[cell.source] = "\n".join(line for line in lines if not line.startswith("…"))
     return texts
 
 

@@ -114,7 +114,7 @@ def test_wait_lines_say_how_long_the_step_takes_on_aws(monkeypatch, capsys):
     monkeypatch.setattr("workshop_lib.waiting.time.sleep", lambda s: None)
     common.wait(_workshop(), {"training x": lambda: {"status": next(states)}}, "training")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("⏳") and lines[0].endswith("(typically 30-60 min on AWS)")
+    assert lines[0].startswith("…") and lines[0].endswith("(typically 30-60 min on AWS)")
     assert "training x (CREATE PENDING)" in lines[0]
     assert lines[-1] == "Ready: training x (ACTIVE)."
 

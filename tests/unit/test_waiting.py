@@ -45,9 +45,9 @@ def test_waits_for_all_with_one_line_per_poll():
         "campaign": "ACTIVE",
     }
     assert lines == [
-        "⏳ [    0 s] 0/2 ready; waiting for solution (CREATE PENDING), "
+        "… [    0 s] 0/2 ready; waiting for solution (CREATE PENDING), "
         "campaign (CREATE IN_PROGRESS)",
-        "⏳ [   10 s] 1/2 ready; waiting for solution (CREATE IN_PROGRESS)",
+        "… [   10 s] 1/2 ready; waiting for solution (CREATE IN_PROGRESS)",
         "Ready: solution (ACTIVE), campaign (ACTIVE).",
     ]
 
