@@ -1,0 +1,101 @@
+"""ensure(): the create call of a cell, run twice, gives the same resource (on the emulator)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from workshop_lib.ensure import ensure
+
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def test_personalize_create_twice_returns_the_same_arn_and_says_so(aws_env, capsys):
+    personalize = boto3.client("personalize")
+    first = ensure(personalize.create_dataset_group, name="ensure-dg")
+    assert capsys.readouterr().out == ""
+    second = ensure(personalize.create_dataset_group, name="ensure-dg")
+    assert first == second == ("arn:aws:personalize:us-east-1:123456789012:dataset-group/ensure-dg")
+    assert "Dataset group 'ensure-dg' exists already: using it" in capsys.readouterr().out
+
+
+def test_other_errors_are_raised_as_the_service_gives_them(aws_env):
+    personalize = boto3.client("personalize")
+    with pytest.raises(ClientError) as caught:
+        ensure(personalize.create_dataset_group, name="bad name with spaces")
+    assert caught.value.response["Error"]["Code"] == "InvalidInputException"
+
+
+def test_iam_role_twice(aws_env, capsys):
+    iam = boto3.client("iam")
+    arns = {ensure(iam.create_role, RoleName="ensure-role", AssumeRolePolicyDocument=TRUST)}
+    arns.add(ensure(iam.create_role, RoleName="ensure-role", AssumeRolePolicyDocument=TRUST))
+    assert arns == {"arn:aws:iam::123456789012:role/ensure-role"}
+    assert "Role 'ensure-role' exists already" in capsys.readouterr().out
+
+
+def test_http_api_and_route_twice(aws_env):
+    api = boto3.client("apigatewayv2")
+    api_id = ensure(api.create_api, Name="ensure-api", ProtocolType="HTTP")
+    assert ensure(api.create_api, Name="ensure-api", ProtocolType="HTTP") == api_id
+    route = ensure(api.create_route, ApiId=api_id, RouteKey="GET /items")
+    assert ensure(api.create_route, ApiId=api_id, RouteKey="GET /items") == route
+    assert [r["RouteKey"] for r in api.get_routes(ApiId=api_id)["Items"]] == ["GET /items"]
+
+
+def test_solution_version_reuses_the_newest_usable_version(capsys):
+    from datetime import datetime
+
+    from botocore.stub import Stubber
+
+    personalize = boto3.client(
+        "personalize", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    solution = "arn:aws:personalize:us-east-1:123456789012:solution/s"
+    versions = [
+        {
+            "solutionVersionArn": f"{solution}/old",
+            "status": "ACTIVE",
+            "creationDateTime": datetime(2026, 1, 1),
+        },
+        {
+            "solutionVersionArn": f"{solution}/new",
+            "status": "CREATE IN_PROGRESS",
+            "creationDateTime": datetime(2026, 1, 2),
+        },
+        {
+            "solutionVersionArn": f"{solution}/bad",
+            "status": "CREATE FAILED",
+            "creationDateTime": datetime(2026, 1, 3),
+        },
+    ]
+    with Stubber(personalize) as stub:
+        stub.add_response("list_solution_versions", {"solutionVersions": versions})
+        assert (
+            ensure(personalize.create_solution_version, solutionArn=solution) == f"{solution}/new"
+        )
+        stub.add_response("list_solution_versions", {"solutionVersions": versions[2:]})
+        stub.add_response("create_solution_version", {"solutionVersionArn": f"{solution}/fresh"})
+        assert (
+            ensure(personalize.create_solution_version, solutionArn=solution) == f"{solution}/fresh"
+        )
+    assert "The solution has a version already (CREATE IN_PROGRESS)" in capsys.readouterr().out
+
+
+def test_a_plain_function_is_refused():
+    with pytest.raises(TypeError, match="boto3 client method"):
+        ensure(print, name="x")

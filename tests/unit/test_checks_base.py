@@ -1,0 +1,41 @@
+"""The @check decorator: one line, right or what to look at, and never an exception."""
+
+from __future__ import annotations
+
+from workshop_lib.checks import check, not_done, require
+
+
+@check
+def _is_three(answer):
+    not_done(answer, "replace None with your number")
+    require(answer == 3, f"expected 3, got {answer}")
+    return "Three it is."
+
+
+def test_right_answer(capsys):
+    assert _is_three(3) is True
+    assert capsys.readouterr().out == "✔ Three it is.\n"
+
+
+def test_placeholder_says_not_done(capsys):
+    assert _is_three(None) is False
+    assert capsys.readouterr().out == "✘ Not done yet: replace None with your number\n"
+
+
+def test_wrong_answer_says_what_to_look_at(capsys):
+    assert _is_three(4) is False
+    assert capsys.readouterr().out == "✘ Not yet: expected 3, got 4\n"
+
+
+def test_an_answer_that_breaks_the_check_is_reported_not_raised(capsys):
+    assert _is_three("x") is False  # "x" == 3 is False: a Wrong
+    assert _is_three.__name__ == "_is_three"
+
+    @check
+    def broken(answer):
+        return answer["missing"]
+
+    assert broken({}) is False
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "✘ Not yet: checking your answer failed with KeyError: 'missing'"
+    )
