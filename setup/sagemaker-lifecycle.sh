@@ -92,7 +92,9 @@ setup() {
         as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
             --display-name "Python 3 (workshop)"
     fi
-    echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) done: open a notebook with the kernel python3"
+    # learners edit a working copy; the kit's notebooks stay the reference (restore from them)
+    (cd "$KIT_DIR" && as_user "$VENV/bin/python" -m workshop_lib copy)
+    echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) done: open $KIT_DIR/my-notebooks/ with the kernel python3"
 }
 export -f as_user python_at_least_311 find_python setup
 

@@ -132,3 +132,4 @@ def test_lifecycle_script_registers_the_kernel_the_notebooks_name():
     assert '--env WORKSHOP_TARGET aws \\\n            --env WORKSHOP_STACK "$STACK_NAME"' in text
     assert '--env AWS_REGION "$STACK_REGION"' in text
     assert "VENV=$HOME_DIR/.workshop-venv" in text  # on the persistent volume
+    assert "-m workshop_lib copy" in text  # learners edit my-notebooks/, not the golden ones
