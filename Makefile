@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 EMULATOR_PORT ?= 4599
 
-.PHONY: workshop test lint format golden lab restore emulator-start emulator-stop emulator-status clean
+.PHONY: workshop test quick lint format golden lab restore emulator-start emulator-stop emulator-status clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run make PYTHON=python3.11 ...")'
@@ -30,6 +30,11 @@ test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The quick tier while you work: unit and emulator API tests (no notebook runs, no nbval)
+quick: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests/unit tests/emulator $(PYTEST_ARGS)
 
 lint: $(DEV)
 	$(BIN)/ruff check .
