@@ -11,13 +11,25 @@ from compute_helpers import deploy
 from workshop_lib import __main__ as cli
 from workshop_lib import cleanup, personalize
 from workshop_lib.connection import Workshop
-from workshop_lib.paths import REPO_ROOT
 from workshop_lib.segment import SegmentWorkspace
 from workshop_lib.settings import LOCAL_ACCOUNT_ID, bucket_name
 
 PREFIX = "ckit"
 REGION = "us-east-1"
-SCHEMA = (REPO_ROOT / "workshop_lib" / "schemas" / "interactions.json").read_text()
+SCHEMA = json.dumps(  # notebook 02's Interactions schema
+    {
+        "type": "record",
+        "name": "Interactions",
+        "namespace": "com.amazonaws.personalize.schema",
+        "version": "1.0",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "EVENT_TYPE", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+    }
+)
 
 
 def _workshop(emulator, bucket: str | None = None) -> Workshop:

@@ -105,6 +105,20 @@ _allow(
     "FindTaggedResources",
     "*",
 )
+_allow(
+    "the 'Your turn' tasks of notebook 02: learners name their own solutions (and their versions' "
+    "ids are generated) under the prefix",
+    "LearnerPolicy",
+    "PersonalizeLearnersSolutions",
+    f"{PERSONALIZE}solution/${{Prefix}}-*",
+    f"{PERSONALIZE}solution/${{Prefix}}-*/*",
+)
+_allow(
+    "the 'Your turn' tasks of notebook 02: learners name their own filters under the prefix",
+    "LearnerPolicy",
+    "PersonalizeLearnersFilters",
+    f"{PERSONALIZE}filter/${{Prefix}}-*",
+)
 _allow(OBJECT_KEYS, "LearnerPolicy", "ReadKitObjects", *objects(*KIT_FOLDERS))
 _allow(
     OBJECT_KEYS,
@@ -401,7 +415,7 @@ def test_policy_names_are_the_kits_names():
     """The exact names in the policies are the ones the kit's code gives its resources, so a
     rename in the code fails here rather than with AccessDenied on AWS."""
     from workshop_lib import cleanup, exercise3, exercise4
-    from workshop_lib.exercise2 import batch, common
+    from workshop_lib import exercise2 as common
 
     text = _resources_text()
     for suffix in (*common.RECIPES, *common.CAMPAIGNS, common.FILTER_SUFFIX):
@@ -409,8 +423,8 @@ def test_policy_names_are_the_kits_names():
     for suffix in (exercise3.SUFFIX, exercise4.FUNCTION_SUFFIX):
         assert f"function:${{Prefix}}-{suffix}" in text, suffix
         assert f"/aws/lambda/${{Prefix}}-{suffix}" in text, suffix
-    for key in (common.INTERACTIONS_KEY, common.CATALOGUE_KEY, batch.BATCH_INPUT_KEY):
+    for key in (common.INTERACTIONS_KEY, common.CATALOGUE_KEY, common.BATCH_INPUT_KEY):
         assert f"{OBJECTS}{key.rsplit('/', 1)[0]}/*" in text, key
-    assert f"{OBJECTS}{batch.BATCH_OUTPUT_PREFIX}*" in text
+    assert f"{OBJECTS}{common.BATCH_OUTPUT_PREFIX}*" in text
     for folder in cleanup.KIT_PREFIXES:
         assert f"{OBJECTS}{folder}*" in text, folder

@@ -1,19 +1,24 @@
-"""Exercise 2's steps against the emulator, through boto3 as the notebook runs them: reuse on a
-second run, readable errors when run out of order, failure reasons, campaign updates."""
+"""Notebook 02's cells against the emulator, run in this process as the notebook runs them:
+what they create, reuse on a second pass, the stack's role, a clear message when notebook 01
+has not run, failure reasons, and a new import job for a dataset made anew."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
 import json
+import time
 import uuid
 
 import pandas as pd
 import pytest
 
 from tests.exercise1_outputs import interactions_csv, stage
+from tests.unit.notebook02_cells import Cells
 from workshop_lib import exercise2 as ex2
 from workshop_lib.connection import Workshop
-from workshop_lib.exercise2.serving import NEW_ITEM_IDS
+from workshop_lib.prerequisites import RunEarlierNotebooks
 from workshop_lib.settings import bucket_name
 from workshop_lib.waiting import ResourceFailed
 
@@ -33,142 +38,121 @@ def _workshop(label: str) -> Workshop:
 
 
 @pytest.fixture(scope="module")
-def ws(module_aws_env):
+def cells(module_aws_env):
+    """Every cell once (the tasks as the learner first sees them), then the reused ARNs."""
     ws = _workshop("chain")
-    s3 = ws.client("s3")
-    stage(s3, ws.bucket)
-    other = {"Sid": "SomethingElse", "Effect": "Deny", "Principal": "*", "Action": "s3:Delete*"}
-    other["Resource"] = f"arn:aws:s3:::{ws.bucket}/*"
-    s3.put_bucket_policy(
-        Bucket=ws.bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [other]})
-    )
-    return ws
+    stage(ws.client("s3"), ws.bucket)
+    return Cells(ws).run()
 
 
 @pytest.fixture(scope="module")
-def outputs(ws):
-    """Every step once, in the notebook's order; their results by step name."""
-    steps = [
-        "check_inputs",
-        "grant_access",
-        "create_dataset_group",
-        "create_schemas",
-        "create_datasets",
-        "import_data",
-        "put_new_items",
-        "train",
-        "metrics",
-        "create_campaigns",
-        "recommendations_for_users",
-        "related_items",
-        "create_filter",
-        "filter_before_after",
-        "batch_recommendations",
-        "created",
-    ]
-    return {step: getattr(ex2, step)(ws) for step in steps}
+def again(cells):
+    """A second pass of every cell on the same state (a rerun, or after a kernel restart),
+    and what it printed."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        second = Cells(cells.ws).run()
+    return second, printed.getvalue()
 
 
 def test_missing_exercise_1_output_says_run_notebook_01(module_aws_env):
     ws = _workshop("empty")
-    with pytest.raises(ex2.MissingInput, match=r"run notebook 01 \(01_segment"):
-        ex2.check_inputs(ws)  # no bucket at all
+    with pytest.raises(RunEarlierNotebooks, match=r"transformed/interactions\.csv is missing.*01"):
+        Cells(ws).run()  # no bucket at all: the first cell after connect stops
     ws.client("s3").create_bucket(Bucket=ws.bucket)
-    with pytest.raises(ex2.MissingInput, match=r"transformed/interactions\.csv is missing"):
-        ex2.grant_access(ws)
+    with pytest.raises(RunEarlierNotebooks, match="Run notebook 01_segment_s3_athena_glue first"):
+        Cells(ws).run()
 
 
-def test_a_step_run_before_its_prerequisite_names_the_cell(module_aws_env):
-    ws = _workshop("order")
-    with pytest.raises(ex2.MissingStep, match=r"run the cell that calls create_dataset_group\(\)"):
-        ex2.create_datasets(ws)
-    with pytest.raises(ex2.MissingStep, match=r"run the cell that calls train\(\)"):
-        ex2.metrics(ws)
-    with pytest.raises(ex2.MissingStep, match=r"calls grant_access\(\)"):
-        ex2.role_arn(ws)
-
-
-def test_inputs_and_access(ws, outputs):
-    table = outputs["check_inputs"]
+def test_inputs_role_and_bucket_policy(cells):
+    table = cells.value("interactions = ex2.interactions(ws)")
     assert table.loc["all"].tolist() == [39371, 1242, 250]
     assert table.loc["Order Completed", "interactions"] == 1551
-    policy = json.loads(ws.client("s3").get_bucket_policy(Bucket=ws.bucket)["Policy"])
-    assert [s["Sid"] for s in policy["Statement"]] == ["SomethingElse", "PersonalizeS3Access"]
+    ws = cells.ws
     role = ws.client("iam").get_role(RoleName=f"{ws.prefix}-personalize-s3")["Role"]
     assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "Service": "personalize.amazonaws.com"
     }
+    policy = json.loads(ws.client("s3").get_bucket_policy(Bucket=ws.bucket)["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["PersonalizeS3Access"]
 
 
-def test_datasets_and_one_import_job_each_even_when_run_again(ws, outputs):
-    assert outputs["create_datasets"]["status"].tolist() == ["ACTIVE", "ACTIVE"]
-    ex2.import_data(ws)  # a second run reuses the jobs
-    client = ws.client("personalize")
-    for dataset_type in ("INTERACTIONS", "ITEMS"):
-        dataset = f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset/{ws.prefix}-dataset-group/"
-        jobs = client.list_dataset_import_jobs(datasetArn=dataset + dataset_type)
-        assert [j["status"] for j in jobs["datasetImportJobs"]] == ["ACTIVE"]
+def test_with_the_stack_the_cells_use_its_role_and_write_no_iam(module_aws_env):
+    stack_role = f"arn:aws:iam::{ACCOUNT}:role/stack/PersonalizeRole"
+    ws = dataclasses.replace(_workshop("stack"), roles={"personalize-s3": stack_role})
+    stage(ws.client("s3"), ws.bucket)
+    run = Cells(ws).run(until="create_dataset_group")
+    assert run["role_arn"] == stack_role
+    roles = ws.client("iam").list_roles()["Roles"]
+    assert not [r for r in roles if r["RoleName"].startswith(ws.prefix)]
+    with pytest.raises(ws.client("s3").exceptions.ClientError, match="NoSuchBucketPolicy"):
+        ws.client("s3").get_bucket_policy(Bucket=ws.bucket)
 
 
-def test_training_reuses_the_versions_and_metrics_favour_personalization(ws, outputs):
-    before = {s: ex2.version_arn(ws, s) for s in ex2.RECIPES}
-    ex2.train(ws)
-    assert {s: ex2.version_arn(ws, s) for s in ex2.RECIPES} == before
-    solution = ws.client("personalize").describe_solution(
-        solutionArn=before["user-personalization"].rsplit("/", 1)[0]
-    )["solution"]
-    assert solution["performAutoTraining"] is False
-    table = outputs["metrics"]
-    assert list(table.index) == list(ex2.RECIPES.values())
-    personal, popular = table["NDCG@10"].iloc[0], table.loc["aws-popularity-count", "NDCG@10"]
+def test_one_import_job_per_dataset(cells, again):
+    client = cells.ws.client("personalize")
+    for dataset in (cells["interactions_dataset_arn"], cells["items_dataset_arn"]):
+        jobs = client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]
+        assert [j["status"] for j in jobs] == ["ACTIVE"]
+
+
+def test_a_second_pass_reuses_everything(cells, again):
+    second, printed = again
+    for name in ("dataset_group_arn", "import_job_arns", "version_arns", "campaign_arns"):
+        assert second[name] == cells[name], name
+    assert second["batch_job_arn"] == cells["batch_job_arn"]
+    assert "Dataset group 'ex2-chain-" in printed and "exists already: using it" in printed
+    assert printed.count("The solution has a version already (ACTIVE)") == 3
+
+
+def test_solutions_do_not_train_by_themselves_and_metrics_favour_personalization(cells):
+    client = cells.ws.client("personalize")
+    for arn in cells["solution_arns"].values():
+        assert client.describe_solution(solutionArn=arn)["solution"]["performAutoTraining"] is False
+    table = cells["scores"]
+    assert table.index.tolist() == list(ex2.RECIPES)  # the task left undone: the three only
+    assert table["recipe"].tolist() == list(ex2.RECIPES.values())
+    personal, popular = (
+        table["NDCG@10"]["user-personalization"],
+        table["NDCG@10"]["popularity-count"],
+    )
     assert personal >= 1.5 * popular
-    assert table["coverage"].iloc[0] > 5 * table.loc["aws-popularity-count", "coverage"]
+    assert table["coverage"]["user-personalization"] > 5 * table["coverage"]["popularity-count"]
 
 
-def test_recommendations_show_names_and_the_new_items(outputs):
-    table = outputs["recommendations_for_users"]
-    assert table.index.get_level_values("user").nunique() == 3
-    products = table[("recommended", "product")]
+def test_recommendations_show_names_and_the_new_items(cells):
+    tables = cells.displayed
+    assert len(tables) == 3
+    products = pd.concat(t[("recommended", "product")] for t in tables)
     assert products.str.contains(" ").all()  # names, not SKUs like "basix-heritage-grey-blouse"
-    assert table[("recommended", "score")].str.endswith(" new").any()
-    names = {item["NAME"] for item in ex2.NEW_ITEMS}
-    assert set(products) & names
-    related = outputs["related_items"]
-    assert len(related) == 10 and not related["product"].isin(NEW_ITEM_IDS).any()
+    assert pd.concat(t[("recommended", "score")] for t in tables).str.endswith(" new").any()
+    assert set(products) & {item["NAME"] for item in ex2.NEW_ITEMS}
+    related = cells.value("itemId=item_id")
+    assert len(related) == 10 and related["product"].str.contains(" ").all()
 
 
-def test_filter_removes_purchases(ws, outputs):
-    table = outputs["filter_before_after"]
-    assert (table[("without filter", "")] == "bought").sum() >= 2
-    assert (table[("with filter", "")] == "bought").sum() == 0
+def test_filter_removes_purchases(cells):
+    table = cells.value("filterArn=filter_arn")
+    assert (table[("without filter", "bought")] == "bought").sum() >= 2
+    assert (table[("with filterArn", "bought")] == "bought").sum() == 0
 
 
-def test_batch_output_is_read_back(ws, outputs):
-    table = outputs["batch_recommendations"]
+def test_batch_output_is_read_back(cells):
+    results = cells["results"]
+    assert len(results) == 50
+    assert all(len(r["output"]["recommendedItems"]) == 10 for r in results)
+    table = cells.value("batch_summary")
     assert table["share of recommendations"].sum() == pytest.approx(1, abs=0.01)
-    body = ws.client("s3").get_object(Bucket=ws.bucket, Key="batch/output/users.json.out")
-    lines = body["Body"].read().decode().splitlines()
-    assert len(lines) == 50
-    assert len(json.loads(lines[0])["output"]["recommendedItems"]) == 10
 
 
-def test_created_lists_everything_active(ws, outputs):
-    frame = outputs["created"].frame
-    assert set(frame["status"]) <= {"ACTIVE", "-"}
-    assert frame["name"].str.startswith(ws.prefix).all()
-    assert (frame["resource"] == "campaign").sum() == 2
-    assert (frame["resource"] == "batch job").sum() == 1
-
-
-def test_campaign_moves_to_a_newer_version(ws, outputs):
-    client = ws.client("personalize")
-    solution = ex2.version_arn(ws, "similar-items").rsplit("/", 1)[0]
-    newer = client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    ex2.train(ws)  # waits for the newer version rather than starting another
-    assert ex2.version_arn(ws, "similar-items") == newer
-    ex2.create_campaigns(ws)
-    campaign = client.describe_campaign(campaignArn=ex2.campaign_arn(ws, "similar-items"))
-    assert campaign["campaign"]["solutionVersionArn"] == newer
+def test_what_notebooks_03_and_04_use_is_listed_active(cells):
+    listing = cells.value("list_campaigns")
+    frame = listing.frame
+    prefix = cells.ws.prefix
+    assert frame["name"].tolist() == sorted(
+        [f"{prefix}-exclude-purchased", f"{prefix}-similar-items", f"{prefix}-user-personalization"]
+    )
+    assert set(frame["status"]) == {"ACTIVE"}
 
 
 def test_an_import_that_fails_stops_with_personalize_reason(module_aws_env):
@@ -177,9 +161,26 @@ def test_an_import_that_fails_stops_with_personalize_reason(module_aws_env):
     frame = pd.read_csv(io.BytesIO(interactions_csv()))
     frame["TIMESTAMP"] *= 1000  # milliseconds: Personalize wants epoch seconds
     ws.client("s3").put_object(
-        Bucket=ws.bucket, Key="transformed/interactions.csv", Body=frame.to_csv(index=False)
+        Bucket=ws.bucket, Key=ex2.INTERACTIONS_KEY, Body=frame.to_csv(index=False)
     )
-    for step in ("grant_access", "create_dataset_group", "create_schemas", "create_datasets"):
-        getattr(ex2, step)(ws)
-    with pytest.raises(ResourceFailed, match=r"Interactions import is CREATE FAILED: .*seconds"):
-        ex2.import_data(ws)
+    with pytest.raises(ResourceFailed, match=r"interactions-\d{14} is CREATE FAILED: .*seconds"):
+        Cells(ws).run(until="put_items(")
+
+
+def test_a_dataset_made_anew_gets_a_new_import_job(module_aws_env):
+    """Import jobs outlive their dataset and keep their name (notebook 05 cannot delete them):
+    the job's name carries the dataset's creation time, so the new dataset gets its data."""
+    ws = _workshop("anew")
+    stage(ws.client("s3"), ws.bucket)
+    first = Cells(ws).run(until="put_items(")
+    client = ws.client("personalize")
+    for arn in (first["interactions_dataset_arn"], first["items_dataset_arn"]):
+        client.delete_dataset(datasetArn=arn)
+    while client.list_datasets(datasetGroupArn=first["dataset_group_arn"])["datasets"]:
+        time.sleep(0.1)
+    time.sleep(1)  # the names carry the creation time to the second
+    second = Cells(ws).run(until="put_items(")
+    assert set(second["import_job_arns"]).isdisjoint(first["import_job_arns"])
+    dataset = second["interactions_dataset_arn"]
+    jobs = client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]
+    assert sorted(j["status"] for j in jobs) == ["ACTIVE", "ACTIVE"]  # the old one is listed too

@@ -127,6 +127,20 @@ def test_default_number_of_results_and_no_filter(stub, capsys):
     assert (status, body["items"], body["filter"]) == (200, [], None)
 
 
+@pytest.mark.parametrize("make_event", [event_v2, event_v1])
+def test_a_path_parameter_route_serves_the_same_recommendations(stub, capsys, make_event):
+    stub.add_response(
+        "get_recommendations",
+        {"itemList": [{"itemId": HOODIE, "score": 0.5}]},
+        {"campaignArn": UP, "userId": "u7", "numResults": 3},
+    )
+    event = make_event("GET", "/recommendations/{userId}", {"numResults": "3"})
+    event["pathParameters"] = {"userId": "u7"}
+    status, body, log = call(event, capsys)
+    assert status == 200 and body["userId"] == "u7" and body["items"][0]["itemId"] == HOODIE
+    assert log["path"] == "/recommendations/{userId}" and log["userId"] == "u7"
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

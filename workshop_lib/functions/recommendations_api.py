@@ -4,6 +4,8 @@ Routes (HTTP API payload 2.0 and REST API payload 1.0 alike):
   GET  /recommendations?userId=U[&numResults=N][&filter=NAME]  for a user (user-personalization)
   GET  /related-items?itemId=I[&numResults=N]                  items like an item (similar-items)
   POST /rankings  {"userId": U, "itemIds": [...]}              the given items, best first for U
+A parameter may also be a path parameter of the route: `GET /recommendations/{userId}` serves
+`/recommendations/U?numResults=N` as the first route does.
 
 The function sits between the app and Personalize: it checks the input (a 400 that says what is
 wrong), maps Personalize's errors to HTTP statuses (404 when a campaign or filter is missing, 502
@@ -27,6 +29,7 @@ import base64
 import csv
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -112,7 +115,8 @@ def method_and_path(event: dict) -> tuple[str, str]:
 
 
 def query(event: dict) -> dict[str, str]:
-    return event.get("queryStringParameters") or {}
+    """The query string's parameters and the route's path parameters (`{userId}`) together."""
+    return {**(event.get("queryStringParameters") or {}), **(event.get("pathParameters") or {})}
 
 
 def required(params: dict, name: str) -> str:
@@ -279,7 +283,8 @@ def respond(status: int, body: dict | None) -> dict:
 def handler(event: dict, context: Any) -> dict:
     started = time.perf_counter()
     method, path = method_and_path(event)
-    route = next((fn for (m, p), fn in ROUTES.items() if m == method and path.endswith(p)), None)
+    base = re.sub(r"/\{[^/]+\}", "", path)  # /recommendations/{userId} -> /recommendations
+    route = next((fn for (m, p), fn in ROUTES.items() if m == method and base.endswith(p)), None)
     # what the request asked, logged even when it fails (a route adds what it understood)
     fields: dict[str, Any] = {k: v for k, v in query(event).items() if k in LOGGED_PARAMETERS}
     reason = None

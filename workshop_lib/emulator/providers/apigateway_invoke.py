@@ -33,6 +33,7 @@ from ..compute.proxy_events import (
     response_v1,
     response_v2,
 )
+from ..errors import aws_error
 from . import Provider, Route
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class ApiGatewayInvokeProvider(Provider):
         return [
             Route(self.call_api, path_prefix=PATH_PREFIX),
             Route(self.create_api, service="apigatewayv2", operations=frozenset({"CreateApi"})),
+            Route(self.create_route, service="apigatewayv2", operations=frozenset({"CreateRoute"})),
             Route(
                 self.create_rest_api, service="apigateway", operations=frozenset({"CreateRestApi"})
             ),
@@ -281,6 +283,27 @@ class ApiGatewayInvokeProvider(Provider):
             api_id = json.loads(response.get_data())["apiId"]
             self._quick_create(api_id, params, request.region or "us-east-1")
         return response
+
+    def create_route(self, request: AwsRequest) -> Response:
+        """CreateRoute through moto, but a route key the API has already is refused with
+        ConflictException, as AWS does (moto would add a second route with the same key)."""
+        try:
+            route_key = request.json().get("routeKey")
+        except (ValueError, AttributeError):
+            route_key = None  # moto answers the malformed request
+        api_id = request.path.split("/")[3] if request.path.count("/") >= 4 else ""
+        try:
+            routes = moto_state.find_api(api_id).routes
+        except moto_state.NotFound:
+            routes = []
+        if route_key and any(route.route_key == route_key for route in routes):
+            return aws_error(
+                "apigatewayv2",
+                "ConflictException",
+                f"Route with key {route_key} already exists for this API",
+                409,
+            )
+        return self.app.moto.response(request)
 
     def create_rest_api(self, request: AwsRequest) -> Response:
         """CreateRestApi through moto, keeping the binaryMediaTypes that moto drops."""
