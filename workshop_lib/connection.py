@@ -8,6 +8,7 @@ once with STS so a missing region or credential is one readable message.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 import boto3
@@ -30,6 +31,7 @@ from .tagging import add_tags, workshop_tags
 # Variables connect(target="local") sets; a later connect(target="aws") in the same kernel
 # removes those still holding our values, so no placeholder leaks to a real account.
 _LOCAL_ENV: dict[str, str] = {}
+WR_ATHENA_POLLING = "WR_ATHENA_QUERY_WAIT_POLLING_DELAY"
 _ENV_BLOCKING_LOCAL = (
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
@@ -105,6 +107,10 @@ def _point_environment_at(endpoint: str, region: str, port: int) -> None:
     _set_env("AWS_DEFAULT_REGION", region)
     _set_env(ENV_TARGET, "local")
     _set_env(ENV_PORT, str(port))
+    # awswrangler waits 1 s between polls of an Athena query; the emulator answers sooner
+    _set_env(WR_ATHENA_POLLING, "0.1")
+    if "awswrangler" in sys.modules:  # imported before connect(): its config is read already
+        sys.modules["awswrangler"].config.athena_query_wait_polling_delay = 0.1
     no_proxy = [h for h in os.environ.get("NO_PROXY", "").split(",") if h]
     if "127.0.0.1" not in no_proxy:
         os.environ["NO_PROXY"] = ",".join([*no_proxy, "127.0.0.1"])
@@ -116,6 +122,8 @@ def _forget_local_environment() -> None:
         if os.environ.get(name) == value:
             del os.environ[name]
         del _LOCAL_ENV[name]
+    if "awswrangler" in sys.modules:  # back to awswrangler's default (or $WR_...)
+        sys.modules["awswrangler"].config.reset("athena_query_wait_polling_delay")
 
 
 def _sts_client(session: boto3.Session):

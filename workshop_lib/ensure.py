@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import personalize as _personalize
+from .deploy import _retry_new_role
 
 # Error codes each service answers when a create names something that exists.
 _EXISTS = {
@@ -152,7 +153,11 @@ def ensure(create: Callable, **params: Any) -> Any:
         return arn
     extract, lookup = _RESULT.get((service, operation), (None, None))
     try:
-        response = create(**params)
+        if (service, operation) == ("lambda", "create_function"):
+            # a role created seconds ago is not assumable yet on AWS: Lambda says so, retry
+            response = _retry_new_role(lambda: create(**params))
+        else:
+            response = create(**params)
     except ClientError as exc:
         if lookup is None or exc.response["Error"]["Code"] not in _EXISTS:
             raise

@@ -6,6 +6,9 @@ instead of also through pyplot's automatic display (which made the output count 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 import pandas as pd
 
 
@@ -28,14 +31,35 @@ def bar(frame: pd.DataFrame, label: str, value: str, title: str, horizontal: boo
     return fig
 
 
-def line(frame: pd.DataFrame, x: str, y: str, title: str):
-    """A line chart of `y` over `x` (e.g. active people per day)."""
+def per_day(
+    frame: pd.DataFrame,
+    day: str,
+    value: str,
+    title: str,
+    highlight: Iterable[date] = (),
+    label: str = "",
+):
+    """Bars of `value` per day on a calendar axis, so that a gap between two periods shows as a
+    gap; the days in `highlight` are drawn in another colour, with an arrow, `label` and value."""
     import matplotlib.pyplot as plt
 
+    days = pd.to_datetime(frame[day])
+    marked = days.dt.date.isin(set(highlight)).to_numpy()
     fig, ax = plt.subplots(figsize=(9, 3.2))
-    ax.plot(pd.to_datetime(frame[x]), frame[y], color="#3b7dd8")
+    ax.bar(days[~marked], frame[value][~marked], width=0.9, color="#3b7dd8")
+    for when, height in zip(days[marked], frame[value][marked], strict=True):
+        ax.bar([when], [height], width=0.9, color="#e4572e")
+        ax.annotate(
+            f"{label}: {height}",
+            xy=(when, height),
+            xytext=(0, 40),
+            textcoords="offset points",
+            ha="right",
+            color="#e4572e",
+            arrowprops={"arrowstyle": "->", "color": "#e4572e"},
+        )
     ax.set_title(title)
-    ax.set_ylabel(y)
+    ax.set_ylabel(value)
     fig.autofmt_xdate()
     fig.tight_layout()
     plt.close(fig)

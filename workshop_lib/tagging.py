@@ -4,7 +4,7 @@ Workshop.client() registers `add_tags` on each client: before any Create* call w
 tags (Personalize, Lambda, IAM, Glue, API Gateway...), it adds the workshop's tags in the shape
 that API expects, unless the caller passed tags itself. So a new create step cannot forget them,
 and cleanup (or the Tag Editor in the AWS console) can find every resource by tag as well as by
-name prefix. S3 buckets take no tags at creation; exercise1.ensure_bucket tags the bucket.
+name prefix. S3 buckets take no tags at creation: notebook 01 tags its bucket (put_bucket_tagging).
 """
 
 from __future__ import annotations

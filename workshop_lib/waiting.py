@@ -36,7 +36,7 @@ class Watch:
 
 def default_poll_seconds() -> float:
     """Poll fast on the local emulator; on AWS every 30 s is plenty (and cheap on API quota)."""
-    return 1.0 if os.environ.get("WORKSHOP_TARGET", "local") == "local" else 30.0
+    return 0.5 if os.environ.get("WORKSHOP_TARGET", "local") == "local" else 30.0
 
 
 def _status(description: dict) -> str:

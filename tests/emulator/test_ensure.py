@@ -99,3 +99,30 @@ def test_solution_version_reuses_the_newest_usable_version(capsys):
 def test_a_plain_function_is_refused():
     with pytest.raises(TypeError, match="boto3 client method"):
         ensure(print, name="x")
+
+
+def test_create_function_waits_for_a_new_role_to_be_assumable(monkeypatch):
+    """On AWS a role created seconds ago cannot be assumed yet: Lambda says so, ensure retries."""
+    from botocore.stub import Stubber
+
+    from workshop_lib import deploy
+
+    monkeypatch.setattr(deploy.time, "sleep", lambda seconds: None)
+    lam = boto3.client(
+        "lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    params = {
+        "FunctionName": "fn",
+        "Role": "arn:aws:iam::123456789012:role/new-role",
+        "Code": {"ZipFile": b"zip"},
+    }
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+    with Stubber(lam) as stub:
+        stub.add_client_error(
+            "create_function",
+            "InvalidParameterValueException",
+            "The role defined for the function cannot be assumed by Lambda.",
+        )
+        stub.add_response("create_function", {"FunctionArn": arn})
+        assert ensure(lam.create_function, **params) == arn
+        stub.assert_no_pending_responses()

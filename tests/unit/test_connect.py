@@ -103,6 +103,26 @@ def test_aws_after_local_drops_the_emulator_settings(clean_environ, monkeypatch)
     assert ws.account_id == ACCOUNT
 
 
+def test_local_polls_athena_faster_and_aws_restores_awswranglers_default(
+    clean_environ, monkeypatch
+):
+    """awswrangler waits 1 s between polls of an Athena query by default; the emulator answers
+    in a fraction of that, so connect() shortens the wait on the local target only."""
+    import awswrangler as wr
+
+    workshop_lib.connect(target="local")  # awswrangler imported before: its config is set
+    assert os.environ["WR_ATHENA_QUERY_WAIT_POLLING_DELAY"] == "0.1"  # later imports read it
+    assert wr.config.athena_query_wait_polling_delay == 0.1
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    identity = {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/c", "UserId": "AID"}
+    _stub_identity(monkeypatch, lambda s: s.add_response("get_caller_identity", identity))
+    workshop_lib.connect(target="aws", region="us-west-2")
+    assert "WR_ATHENA_QUERY_WAIT_POLLING_DELAY" not in os.environ
+    with pytest.raises(AttributeError, match="not configured"):
+        wr.config.athena_query_wait_polling_delay  # noqa: B018 - back to awswrangler's own
+
+
 def test_aws_without_region_says_what_to_set(clean_environ):
     with pytest.raises(workshop_lib.WorkshopConfigError, match=r"No AWS region is set.*AWS_REGION"):
         workshop_lib.connect(target="aws")

@@ -25,6 +25,7 @@ CALL = re.compile(
     r"|\b(requests|session|http)\.(get|post|put|delete)\("
     r"|\bwr\.\w+\.\w+\("
     r"|\.invoke\("
+    r"|\bensure\(\s*\w+\.\w+,"  # ensure(personalize.create_x, ...): the create call, rerunnable
 )
 
 

@@ -204,19 +204,23 @@ def test_tags_take_the_shape_each_api_wants(service, operation, member, expected
     assert tagging.shaped(shape, {"k": "v"}) == expected
 
 
-def test_segment_s3_settings_name_the_stacks_role_or_say_how_to_get_one():
-    from workshop_lib import exercise1
+def test_notebook_01_names_the_stacks_role_for_segments_s3_destination(capsys):
+    """Notebook 01's Segment cell on the aws target prints the settings to type into Segment's
+    app, with the stack's SegmentS3Role; the markdown above it says where that role comes from."""
+    import json
 
+    import nbformat
+
+    from workshop_lib.paths import NOTEBOOKS_DIR
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "01_segment_s3_athena_glue.ipynb", as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "s3_destination = {" in c.source)
     role = f"arn:aws:iam::{ACCOUNT}:role/workshop-stack/ws-SegmentS3Role-X"
     ws = Workshop("aws", REGION, ACCOUNT, "me", "class-7", "class-7-bkt", stack="ws")
-    shown = exercise1.segment_s3_settings(replace(ws, roles={"segment-s3": role}))
-    assert shown.values.tolist() == [
-        ["Bucket Name", "class-7-bkt"],
-        ["Region", REGION],
-        ["IAM Role ARN", role],
-    ]
-    without = exercise1.segment_s3_settings(ws).set_index("setting in Segment's app")
-    assert "SegmentWorkspaceId" in without.loc["IAM Role ARN", "value"]
+    exec(nb.cells[index].source, {"ws": replace(ws, roles={"segment-s3": role}), "json": json})
+    shown = capsys.readouterr().out.split(": ", 1)[1]
+    assert json.loads(shown) == {"bucket": "class-7-bkt", "region": REGION, "iamRoleArn": role}
+    assert "SegmentS3RoleArn" in nb.cells[index - 1].source
 
 
 def test_report_says_when_the_tag_search_is_refused(monkeypatch):

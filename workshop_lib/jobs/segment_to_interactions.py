@@ -18,6 +18,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 EVENT_TYPES = ("Product Clicked", "Product Viewed", "Product Added", "Order Completed")
@@ -87,12 +88,20 @@ def interactions(messages: list[dict], stats: Counter) -> list[tuple[str, str, s
 
 
 def _read_logs(s3, input_path: str) -> Iterable[bytes]:
+    """The lines of every .gz object under input_path, in key order; the objects are fetched
+    in parallel (one GET each, mostly waiting on the network)."""
     bucket, _, prefix = input_path.removeprefix("s3://").partition("/")
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if obj["Key"].endswith(".gz"):
-                body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-                yield from gzip.decompress(body).splitlines()
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    keys = [
+        o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".gz")
+    ]
+
+    def read(key: str) -> list[bytes]:
+        return gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).splitlines()
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for lines in pool.map(read, keys):
+            yield from lines
 
 
 def main(argv: list[str]) -> None:
