@@ -13,7 +13,7 @@ from collections import Counter
 from functools import cache
 
 from workshop_lib.datagen.staging import stage_catalogue
-from workshop_lib.exercise2.common import CATALOGUE_KEY, INTERACTIONS_KEY
+from workshop_lib.exercise2 import CATALOGUE_KEY, INTERACTIONS_KEY
 from workshop_lib.jobs.segment_to_interactions import COLUMNS, interactions, parse
 from workshop_lib.paths import SAMPLE_DATA_DIR
 

@@ -23,8 +23,9 @@ How to run (from the repository root; it takes about 1.5-2.5 hours):
   last three runs' folders), to read what a failing cell showed.
 
 What it costs, roughly (USD, us-east-1 list prices; https://aws.amazon.com/personalize/pricing/):
-- Personalize training, the bulk of it: three solutions, about 1-2 hours of wall-clock time,
-  billed per training hour (about 0.24 each; one training may use several): about 1-5.
+- Personalize training, the bulk of it: four solutions (notebook 02's three and its task's
+  worked solution, trained after them), about 1.5-2.5 hours of wall-clock time, billed per
+  training hour (about 0.24 each; one training may use several): about 1-6.
 - Two campaigns at minProvisionedTPS=1: about 0.20 per hour each while ACTIVE, from notebook 02
   until the cleanup (about an hour): under 1. The batch job, imports, Glue job run, Athena
   queries, Lambda, API Gateway and logs: cents.
@@ -136,53 +137,60 @@ def test_01_glue_wrote_what_the_kit_computes(aws_run):
     kit's transform makes of the staged sample logs."""
     texts = aws_run.texts("01")
     rows = interactions_csv().count(b"\n") - 1  # the header
-    etl = cell(texts, "exercise1.run_etl(ws)")
+    etl = cell(texts, "glue.start_job_run(")
     assert f"Ready: job run of {aws_run.prefix}-etl (SUCCEEDED)." in etl
     assert f"wrote {rows} interactions" in etl
-    checks = cell(texts, "exercise1.check_output(ws)")
-    assert "True" in checks and "False" not in checks, checks
+    checks = cell(texts, "athena_counts = sql(")  # Athena's count of the rule == the CSV's
+    assert checks.count("True") == 3 and "False" not in checks, checks
+    assert all(t.startswith("✔") for s, t in texts.items() if s.startswith("check.")), texts
 
 
 def test_02_trained_and_deployed(aws_run):
     texts = aws_run.texts("02")
     rows = interactions_csv().count(b"\n") - 1
-    assert cell(texts, "ex2.check_inputs(ws)").splitlines()[0].endswith(f": {rows:,} interactions")
-    assert (
-        "Ready: training aws-user-personalization (ACTIVE), training aws-similar-items (ACTIVE), "
-        "training aws-popularity-count (ACTIVE)."
-    ) in cell(texts, "ex2.train(ws)")
-    campaigns = cell(texts, "ex2.create_campaigns(ws)")
+    inputs = cell(texts, "ex2.interactions(ws)")
+    assert inputs.splitlines()[0].endswith(f": {rows:,} interactions")
+    training = cell(texts, "personalize.create_solution_version, solutionArn=solution_arn")
+    for name in ("user-personalization", "similar-items", "popularity-count"):
+        assert re.search(rf"solution-version {aws_run.prefix}-{name}/\w+ \(ACTIVE\)", training)
+    campaigns = cell(texts, "personalize.create_campaign,")
     assert campaigns.startswith(
-        "Ready: campaign user-personalization (ACTIVE), campaign similar-items (ACTIVE)."
+        f"Ready: campaign {aws_run.prefix}-user-personalization (ACTIVE), "
+        f"campaign {aws_run.prefix}-similar-items (ACTIVE)."
     )
-    for name in ("user-personalization", "similar-items"):
-        assert f"{aws_run.prefix}-{name}" in campaigns
-    assert "Ready: filter (ACTIVE)." in cell(texts, "ex2.create_filter(ws)")
-    batch = cell(texts, "ex2.batch_recommendations(ws)")
-    assert re.search(r"users\.json\.out: 50 lines, 0 errors, 500 recommendations", batch), batch
+    filtered = cell(texts, 'name=ws.name("exclude-purchased")')
+    assert f"Ready: filter {aws_run.prefix}-exclude-purchased (ACTIVE)." in filtered
+    assert "with it 0." in cell(texts, "buyer_whose_purchases_come_back")
+    batch = cell(texts, "batch_summary(")
+    assert "50 lines, 0 errors, 500 recommendations" in batch, batch
+    checks = [t for s, t in texts.items() if s.startswith("check.")]
+    assert len(checks) == 2 and all(t.startswith("✔") for t in checks), checks
 
 
 def test_03_the_api_answers(aws_run):
     texts = aws_run.texts("03")
-    assert cell(texts, "ex3.check_campaigns(ws)").count("ACTIVE") == 3
-    assert cell(texts, "ex3.call_before_permission(ws)").startswith("HTTP 500")
-    after = cell(texts, "ex3.call_after_permission(ws)")
-    assert after.startswith("HTTP 200"), after
+    assert cell(texts, "personalize.describe_campaign(").count(": ACTIVE") == 3
+    assert cell(texts, "lambda_client.remove_permission(").startswith("500 ")
+    after = cell(texts, "if response.status_code != 500")
+    assert after.startswith("200 application/json"), after
     body = json.loads(after[after.index("{") :])
     assert body["userId"] and body["items"][0]["itemId"]
-    assert cell(texts, "ex3.bad_requests(ws)").count(" 400 ") == 6
+    bad = cell(texts, '"cheapest"').splitlines()
+    assert [line.split()[0] for line in bad] == ["400"] * 6 + ["404"]
+    checks = [text for source, text in texts.items() if source.startswith("check.")]
+    assert len(checks) == 2 and all(text.startswith("✔") for text in checks), checks
     calls, answered = re.search(
-        r"(\d+) calls, (\d+) answered 200", cell(texts, "ex3.measure_latency(")
+        r"(\d+) calls, (\d+) answered 200", cell(texts, "session.get(")
     ).groups()
     assert int(calls) == int(answered) > 0
 
 
 def test_04_the_function_sends_events(aws_run):
     texts = aws_run.texts("04")
-    assert cell(texts, "exercise4.check_exercise2(ws)").count("ACTIVE") == 3
-    tracker = cell(texts, "exercise4.create_tracker(ws)")
-    assert f"Ready: event tracker {aws_run.prefix}-event-tracker (ACTIVE)." in tracker
-    invoked = cell(texts, "exercise4.test_invoke(ws)")
+    assert cell(texts, "exercise4.check_prerequisites(").count("ACTIVE") == 3
+    assert re.search(r"trackingId: [0-9a-f-]{36}", cell(texts, "create_event_tracker"))
+    invoked = cell(texts, "lambda_.invoke(")
+    assert "Ready: event-tracker " in invoked and "(ACTIVE)." in invoked, invoked
     assert "'status': 'sent'" in invoked and "'event': 'Product Viewed'" in invoked, invoked
 
 

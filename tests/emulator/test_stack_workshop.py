@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import os
 
 import boto3
+import nbformat
 import pytest
 from botocore.exceptions import ClientError
 
 import workshop_lib
 from workshop_lib import __main__ as cli
-from workshop_lib import cleanup, exercise1, exercise2, personalize
+from workshop_lib import cleanup, exercise2, personalize
+from workshop_lib.paths import NOTEBOOKS_DIR
 from workshop_lib.settings import WorkshopConfigError
 from workshop_lib.tagging import PREFIX_KEY, PROJECT, PROJECT_KEY
 
@@ -83,6 +86,15 @@ def stack(local):
         cfn.delete_stack(StackName=STACK)
 
 
+def _bucket_cell(ws) -> str:
+    """Notebook 01's bucket step, run as the learner runs it; returns what it printed."""
+    nb = nbformat.read(NOTEBOOKS_DIR / "01_segment_s3_athena_glue.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if "s3.create_bucket(" in c.source)
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec(source, {"ws": ws})
+    return printed.getvalue()
+
+
 def _connect(stack_name=STACK, **kwargs):
     return workshop_lib.connect(target="local", stack=stack_name, **kwargs)
 
@@ -96,8 +108,10 @@ def test_connect_takes_prefix_bucket_and_roles_from_the_stack(stack, capsys):
     }
     assert "stack   stk-stack: the bucket and 1 roles" in ws.describe()
     # the exercises then use the stack's bucket and role, and write no IAM
-    assert "(from the stack stk-stack)" in exercise1.ensure_bucket(ws)
-    assert exercise2.role_arn(ws) == ws.roles["personalize-s3"]
+    buckets = ws.client("s3").list_buckets()["Buckets"]
+    assert _bucket_cell(ws) == f"s3://{ws.bucket}/ is ready\n"
+    assert ws.client("s3").list_buckets()["Buckets"] == buckets  # found, none created
+    assert ws.roles[exercise2.ROLE_SUFFIX] == ws.roles["personalize-s3"]  # notebook 02's key
 
 
 def test_the_stack_also_comes_from_the_environment(stack, monkeypatch):
@@ -150,7 +164,7 @@ def test_create_calls_carry_the_workshop_tags(local):
 
 def test_a_bucket_the_kit_creates_is_tagged(local):
     ws = workshop_lib.connect(target="local", prefix="tagbkt")
-    exercise1.ensure_bucket(ws)
+    assert _bucket_cell(ws) == f"s3://{ws.bucket}/ is ready\n"
     tag_set = ws.client("s3").get_bucket_tagging(Bucket=ws.bucket)["TagSet"]
     assert {t["Key"]: t["Value"] for t in tag_set} == ws.tags
     cleanup.bucket(ws.client("s3"), ws.bucket)
