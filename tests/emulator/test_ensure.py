@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.emulator.compute_helpers import TRUST
 from workshop_lib.ensure import ensure
-
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def test_personalize_create_twice_returns_the_same_arn_and_says_so(aws_env, capsys):

@@ -15,8 +15,8 @@ import uuid
 import boto3
 import pytest
 
+from tests.local_workshop import local_workshop
 from workshop_lib.checks import exercise1 as check
-from workshop_lib.connection import Workshop
 from workshop_lib.paths import NOTEBOOKS_DIR
 
 MESSAGES = [
@@ -47,15 +47,7 @@ def ws(module_aws_env):
     import awswrangler as wr
 
     prefix = f"chk1-{uuid.uuid4().hex[:6]}"
-    workshop = Workshop(
-        target="local",
-        region="us-east-1",
-        account_id="123456789012",
-        caller_arn="arn:aws:sts::123456789012:user/moto",
-        prefix=prefix,
-        bucket=f"{prefix}-bucket",
-        endpoint_url=module_aws_env.url,
-    )
+    workshop = local_workshop(prefix, module_aws_env.url)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=workshop.bucket)
     lines = []

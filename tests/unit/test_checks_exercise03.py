@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from tests.emulator.compute_helpers import lambda_role, zip_source
+from tests.local_workshop import local_workshop
 from workshop_lib.apis import api_base_url
 from workshop_lib.checks import exercise3 as check
-from workshop_lib.connection import Workshop
 
 ANSWER = """
 import json
@@ -34,15 +34,7 @@ def ws(module_aws_env):
     """A workshop whose function <prefix>-recommendations-api exists, and a second function
     (another answer) to route to by mistake."""
     prefix = f"chk3-{uuid.uuid4().hex[:6]}"
-    workshop = Workshop(
-        target="local",
-        region="us-east-1",
-        account_id="123456789012",
-        caller_arn="arn:aws:sts::123456789012:user/moto",
-        prefix=prefix,
-        bucket=f"{prefix}-bucket",
-        endpoint_url=module_aws_env.url,
-    )
+    workshop = local_workshop(prefix, module_aws_env.url)
     lam = boto3.client("lambda")
     for name, marker in ((workshop.name("recommendations-api"), "right"), (f"{prefix}-x", "x")):
         lam.create_function(
