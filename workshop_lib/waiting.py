@@ -26,6 +26,14 @@ class WaitTimeout(TimeoutError):
     """Still not ready when the helper's time ran out (the resources keep being created)."""
 
 
+class Descriptions(dict):
+    """The resources' last descriptions, by label. A notebook cell that ends with a wait shows
+    the wait's own lines only: Jupyter displays nothing more for this value."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Watch:
     """A resource to wait for: a label for humans and a call returning its description."""
@@ -50,7 +58,7 @@ def wait_all(
     say: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> dict[str, dict]:
+) -> Descriptions:
     """Poll until every resource is ready; return their last descriptions by label."""
     pending = {w.label: w for w in watches}
     poll = default_poll_seconds() if poll is None else poll
@@ -69,7 +77,7 @@ def wait_all(
         elapsed = clock() - started
         if not pending:
             say(f"Ready: {', '.join(f'{label} ({_status(d)})' for label, d in done.items())}.")
-            return done
+            return Descriptions(done)
         waiting = ", ".join(f"{label} ({_status(done[label])})" for label in pending)
         ready = total - len(pending)
         say(f"{PROGRESS_MARK} [{elapsed:5.0f} s] {ready}/{total} ready; waiting for {waiting}")

@@ -95,7 +95,7 @@ def _solution(name: str, sql) -> dict:
 
 def _verdict(capsys, passed: bool, expected: bool, *phrases: str) -> str:
     line = capsys.readouterr().out.strip()
-    assert passed is expected, line
+    assert bool(passed) is expected, line
     assert line.startswith("✔" if expected else "✘"), line
     for phrase in phrases:
         assert phrase in line, line

@@ -33,7 +33,7 @@ def cells(module_aws_env):
 
 def _verdict(capsys, ok: bool, passed: bool) -> str:
     line = capsys.readouterr().out.strip()
-    assert ok is passed, line
+    assert bool(ok) is passed, line
     assert line.startswith("✔" if passed else "✘"), line
     return line
 

@@ -94,14 +94,14 @@ def add_path_route(api_id: str, integration: str) -> None:
 
 
 def test_path_route_placeholder_is_not_done(ws, api, capsys):
-    assert check.path_route(ws, api[0], None) is False
+    assert not check.path_route(ws, api[0], None)
     assert capsys.readouterr().out.startswith("✘ Not done yet: create the route with ensure(")
 
 
 def test_path_route_missing_route(ws, api, capsys):
     api_id, _, base = api
     response = requests.get(f"{base}/recommendations", params={"userId": "u1"}, timeout=15)
-    assert check.path_route(ws, api_id, response) is False
+    assert not check.path_route(ws, api_id, response)
     assert capsys.readouterr().out.startswith(
         "✘ Not yet: the API has no route 'GET /recommendations/{userId}'; it has "
         "['GET /recommendations', 'GET /related-items', 'POST /rankings']."
@@ -112,7 +112,7 @@ def test_path_route_called_with_a_query_string(ws, api, capsys):
     api_id, integration, base = api
     add_path_route(api_id, integration)
     response = requests.get(f"{base}/recommendations", params={"userId": "u1"}, timeout=15)
-    assert check.path_route(ws, api_id, response) is False
+    assert not check.path_route(ws, api_id, response)
     out = capsys.readouterr().out
     assert out.startswith("✘ Not yet: your call went to ") and "put the user id in the path" in out
 
@@ -130,7 +130,7 @@ def test_path_route_to_another_function(ws, api, capsys):
     grant(ws, f"api-{api_id}", f"{api_id}/*", function=f"{ws.prefix}-x")
     response = requests.get(f"{base}/recommendations/u1", timeout=15)
     assert response.status_code == 200
-    assert check.path_route(ws, api_id, response) is False
+    assert not check.path_route(ws, api_id, response)
     assert "the path route answers other items" in capsys.readouterr().out
 
 
@@ -138,7 +138,7 @@ def test_path_route_right(ws, api, capsys):
     api_id, integration, base = api
     add_path_route(api_id, integration)
     response = requests.get(f"{base}/recommendations/u1", params={"numResults": 5}, timeout=15)
-    assert check.path_route(ws, api_id, response) is True
+    assert check.path_route(ws, api_id, response)
     assert capsys.readouterr().out == (
         "✔ GET /recommendations/u1 answers the same 5 items as GET /recommendations?userId=u1.\n"
     )
@@ -155,7 +155,7 @@ def _per_route(ws, api_id: str, keys: list[str]) -> None:
 
 
 def test_permission_untouched_is_not_done(ws, api, capsys):
-    assert check.permission_per_route(ws, api[0]) is False
+    assert not check.permission_per_route(ws, api[0])
     assert capsys.readouterr().out == (
         "✘ Not done yet: the statement 'allow-api-gateway' still lets every route invoke the "
         "function.\n"
@@ -164,7 +164,7 @@ def test_permission_untouched_is_not_done(ws, api, capsys):
 
 def test_permission_broad_statement_left_in_place(ws, api, capsys):
     _per_route(ws, api[0], ROUTES)
-    assert check.permission_per_route(ws, api[0]) is False
+    assert not check.permission_per_route(ws, api[0])
     assert capsys.readouterr().out.startswith(
         "✘ Not yet: the statement(s) ['allow-api-gateway'] let any route invoke the function"
     )
@@ -177,7 +177,7 @@ def test_permission_a_route_forgotten(ws, api, capsys):
     boto3.client("lambda").remove_permission(
         FunctionName=ws.name("recommendations-api"), StatementId="allow-api-gateway"
     )
-    assert check.permission_per_route(ws, api_id) is False
+    assert not check.permission_per_route(ws, api_id)
     assert capsys.readouterr().out.startswith(
         "✘ Not yet: no statement lets the route GET /recommendations/{userId} invoke the function"
     )
@@ -190,7 +190,7 @@ def test_permission_per_route_right(ws, api, capsys):
     boto3.client("lambda").remove_permission(
         FunctionName=ws.name("recommendations-api"), StatementId="allow-api-gateway"
     )
-    assert check.permission_per_route(ws, api_id) is True
+    assert check.permission_per_route(ws, api_id)
     assert capsys.readouterr().out == (
         "✔ 4 statements, one per route; GET /recommendations, GET /recommendations/{userId}, "
         "GET /related-items, POST /rankings answer 200 and a route added later would be "
