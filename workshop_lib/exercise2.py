@@ -119,14 +119,15 @@ def filter_arn(ws: Any) -> str:
 # --- what notebook 01 left in S3 --------------------------------------------------------------
 
 
-def read_csv(ws: Any, key: str) -> pd.DataFrame:
-    """A CSV of the workshop bucket; "run notebook 01 first" when it is not there."""
+def read_csv(ws: Any, key: str, *notebooks: str) -> pd.DataFrame:
+    """A CSV of the workshop bucket; "run notebook 01 first" (or the given notebooks) when it
+    is not there."""
     try:
         body = ws.client("s3").get_object(Bucket=ws.bucket, Key=key)["Body"].read()
     except ClientError as exc:
         if exc.response["Error"]["Code"] not in ("NoSuchKey", "NoSuchBucket", "404"):
             raise
-        raise need(f"s3://{ws.bucket}/{key}", "01") from None
+        raise need(f"s3://{ws.bucket}/{key}", *(notebooks or ("01",))) from None
     return pd.read_csv(io.BytesIO(body), dtype={"USER_ID": str, "ITEM_ID": str})
 
 
@@ -135,9 +136,9 @@ def interactions(ws: Any) -> pd.DataFrame:
     return read_csv(ws, INTERACTIONS_KEY)
 
 
-def catalogue(ws: Any) -> pd.DataFrame:
+def catalogue(ws: Any, *notebooks: str) -> pd.DataFrame:
     """Products by ITEM_ID: the imported catalogue plus the items put one by one."""
-    frame = pd.concat([read_csv(ws, CATALOGUE_KEY), pd.DataFrame(NEW_ITEMS)])
+    frame = pd.concat([read_csv(ws, CATALOGUE_KEY, *notebooks), pd.DataFrame(NEW_ITEMS)])
     return frame.drop_duplicates("ITEM_ID", keep="last").set_index("ITEM_ID")
 
 

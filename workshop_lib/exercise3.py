@@ -16,25 +16,12 @@ from typing import Any
 import pandas as pd
 
 from . import deploy
-from .exercise2 import catalogue, interactions, pick_users
+from .exercise2 import Listing, catalogue, interactions, pick_users
 
 MODULE = "recommendations_api"  # workshop_lib/functions/recommendations_api.py
 SUFFIX = "recommendations-api"  # the role, the function and the API: <prefix>-recommendations-api
 SOURCE = f"workshop_lib/functions/{MODULE}.py"
 CATALOGUE_COLUMNS = ["ITEM_ID", "NAME", "CATEGORY_L1", "CATEGORY_L2", "BRAND", "PRICE"]
-
-
-class Listing:
-    """A table shown in full, without its index (pandas cuts long cells at 50 characters)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-
-    def _repr_html_(self) -> str:
-        return self.frame.to_html(index=False)
-
-    def __repr__(self) -> str:
-        return self.frame.to_string(index=False)
 
 
 def package(ws: Any) -> bytes:

@@ -9,7 +9,6 @@ Segment's deliveries, tables and a chart, and the emulated Segment's delivery lo
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pandas as pd
 from botocore.exceptions import ClientError
 
-from . import personalize, segment, stack
+from . import exercise2, personalize, segment, stack
 from .prerequisites import need
 
 FUNCTION_SUFFIX = "segment-destination"  # the function and its execution role
@@ -25,7 +24,6 @@ SEGMENT_ROLE_SUFFIX = "segment-invoke"  # the role Segment assumes to invoke the
 LIVE_SOURCE = "website-prod"
 SPACE = "workshop"  # the Unify space the notebook feeds (local target)
 TRAIT = "recommended_products"
-CATALOGUE_KEY = "catalogue/products.csv"  # written by notebook 01
 INTERACTIONS_KEY = "transformed/interactions.csv"  # written by notebook 01, imported by 02
 SEGMENT_DELIVERY_SECONDS = 10  # aws: Segment delivers to the function within seconds
 
@@ -64,29 +62,18 @@ _read: dict[tuple, pd.DataFrame] = {}  # what notebook 01 wrote does not change:
 
 def _csv(ws: Any, key: str) -> pd.DataFrame:
     where = (ws.endpoint_url, ws.bucket, key)
-    if where in _read:
-        return _read[where]
-    try:
-        body = ws.client("s3").get_object(Bucket=ws.bucket, Key=key)["Body"].read()
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] not in ("NoSuchKey", "NoSuchBucket", "404"):
-            raise
-        raise need(f"s3://{ws.bucket}/{key}", "01", "02") from None
-    _read[where] = pd.read_csv(io.BytesIO(body), dtype={"USER_ID": str, "ITEM_ID": str})
+    if where not in _read:
+        _read[where] = exercise2.read_csv(ws, key, "01", "02")
     return _read[where]
 
 
 def catalogue(ws: Any) -> pd.DataFrame:
     """Products by ITEM_ID (NAME, CATEGORY_L1, ...): notebook 01's catalogue, plus the products
-    notebook 02 puts one by one, when its module still lists them."""
-    frame = _csv(ws, CATALOGUE_KEY)
-    try:
-        from .exercise2 import NEW_ITEMS
-
-        frame = pd.concat([frame, pd.DataFrame(NEW_ITEMS)])
-    except ImportError:
-        pass
-    return frame.drop_duplicates("ITEM_ID", keep="last").set_index("ITEM_ID")
+    notebook 02 puts one by one."""
+    where = (ws.endpoint_url, ws.bucket, "catalogue")
+    if where not in _read:
+        _read[where] = exercise2.catalogue(ws, "01", "02")
+    return _read[where]
 
 
 def products(ws: Any, category: str, count: int = 8) -> pd.DataFrame:
