@@ -16,7 +16,11 @@
 #   4. registers that virtualenv as the Jupyter kernel named python3, the kernel the notebooks
 #      name (kernel specs live outside the persistent volume, so this runs at every start), with
 #      WORKSHOP_TARGET=aws, WORKSHOP_STACK and AWS_REGION set: the notebooks then run against
-#      this stack without any parameter changed.
+#      this stack without any parameter changed;
+#   5. registers the same virtualenv a second time, as the kernel python3-local ("Python 3
+#      (workshop, local emulator)") with WORKSHOP_TARGET=local: the notebooks then run on the
+#      kit's emulator on this instance, with no Personalize quota and nothing billed but the
+#      instance (Kernel > Change Kernel in JupyterLab switches a notebook to it).
 set -eu
 
 # shellcheck disable=SC2016  # the single-quoted values are CloudFormation's to fill in
@@ -92,9 +96,12 @@ setup() {
         as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
             --display-name "Python 3 (workshop)"
     fi
+    as_user "$VENV/bin/python" -m ipykernel install --user --name python3-local \
+        --display-name "Python 3 (workshop, local emulator)" --env WORKSHOP_TARGET local
     # learners edit a working copy; the kit's notebooks stay the reference (restore from them)
     (cd "$KIT_DIR" && as_user "$VENV/bin/python" -m workshop_lib copy)
-    echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) done: open $KIT_DIR/my-notebooks/ with the kernel python3"
+    echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) done: open $KIT_DIR/my-notebooks/ with the kernel"
+    echo "python3 (this stack on AWS) or python3-local (the local emulator on this instance)"
 }
 export -f as_user python_at_least_311 find_python setup
 

@@ -1,5 +1,6 @@
 """``python -m workshop_lib run`` runs the workshop through papermill (see runner.py);
-``python -m workshop_lib cleanup`` deletes what it created (see cleanup.py)."""
+``python -m workshop_lib cleanup`` deletes what it created (see cleanup.py);
+``python -m workshop_lib prepare`` runs the long steps before an event (see prepare.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import bootstrap
+from . import prepare as _prepare
 from .paths import NOTEBOOKS_DIR
 from .runner import DEFAULT_OUTPUT_DIR, run_notebooks, summary_table
 from .settings import ENV_PORT, ENV_STACK, ENV_TARGET, WorkshopConfigError
@@ -60,8 +63,13 @@ def _working_copy(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0] in bootstrap.COMMANDS:  # make's commands, before .venv exists
+        return bootstrap.main(argv)
     parser = argparse.ArgumentParser(prog="python -m workshop_lib")
     sub = parser.add_subparsers(dest="command", required=True)
+    for command, text in bootstrap.HELP.items():  # listed for --help; dispatched above
+        sub.add_parser(command, help=text, add_help=False)
     run = sub.add_parser("run", help="run the notebooks in order and print a summary")
     run.add_argument("notebooks", nargs="*", help="only these (prefixes such as 01 02)")
     run.add_argument("--target", choices=["local", "aws"], help=f"default: ${ENV_TARGET} or local")
@@ -117,9 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="then delete that stack too (its roles and the emptied bucket)",
     )
+    prepare = sub.add_parser(
+        "prepare", help="before the event: run the long steps of 01 and 02, list what is ready"
+    )
+    _prepare.add_arguments(prepare)
     args = parser.parse_args(argv)
     if args.command == "cleanup":
         return _cleanup(args)
+    if args.command == "prepare":
+        return _prepare.main(args)
     if args.command in ("copy", "restore"):
         return _working_copy(args)
 

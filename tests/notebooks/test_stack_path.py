@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -26,6 +25,14 @@ from botocore.exceptions import ClientError
 
 from tests.notebooks.fresh_emulator import REGION, fresh_emulator
 from tests.notebooks.iam_coverage import LEARNER, Attribution, Where, gaps, read_log
+from tests.notebooks.setup_stack import (
+    OWNER_KEY,
+    deploy,
+    deployed_policies,
+    owner_session,
+    role_name,
+    stack_roles,
+)
 from workshop_lib import cleanup, stack
 from workshop_lib.__main__ import main
 from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
@@ -34,13 +41,10 @@ from workshop_lib.settings import LOCAL_ACCOUNT_ID
 
 pytestmark = pytest.mark.slow
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "setup" / "workshop-stack.yaml"
 STACK = "stackpath"
 PREFIX = "stackpath"
-WORKSPACE_ID = "wks_workshop0001"  # the emulated Segment workspace (emulator/segment/workspace.py)
 LEARNER_KEY = "test"  # connect(target="local") signs the kernel's calls with it
 SEGMENT_KEY = "segment"  # emulator/segment/lambda_destination.py invokes the function with it
-OWNER_KEY = "AKIASTACKOWNER"  # this test's own calls: the administrator who deploys the stack
 FUNCTIONS = (f"{PREFIX}-recommendations-api", f"{PREFIX}-segment-destination")
 # --delete-stack "needs the rights of whoever deployed the stack" (setup/README.md)
 OWNER_ONLY = frozenset({"cloudformation:DeleteStack", "cloudformation:DescribeStackEvents"})
@@ -62,58 +66,6 @@ class StackRun:
 
     def phase(self, start: str, end: str | None = None) -> list[dict]:
         return self.log[self.marks[start] : self.marks[end] if end else None]
-
-
-def _document(value) -> dict:
-    """A policy document as IAM answers it: a dict (botocore decoded it) or URL-encoded JSON."""
-    if isinstance(value, dict):
-        return value
-    return json.loads(unquote(value))
-
-
-def _deploy(owner: boto3.Session) -> tuple[dict[str, str], str]:
-    cfn = owner.client("cloudformation")
-    cfn.create_stack(
-        StackName=STACK,
-        TemplateBody=TEMPLATE.read_text(),
-        Parameters=[
-            {"ParameterKey": "Prefix", "ParameterValue": PREFIX},
-            {"ParameterKey": "SegmentWorkspaceId", "ParameterValue": WORKSPACE_ID},
-        ],
-        Capabilities=["CAPABILITY_IAM"],
-    )
-    cfn.get_waiter("stack_create_complete").wait(
-        StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
-    (described,) = cfn.describe_stacks(StackName=STACK)["Stacks"]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
-    return outputs, described["StackId"]
-
-
-def _role_name(arn: str) -> str:
-    return arn.rsplit("/", 1)[1]
-
-
-def _roles(outputs: dict[str, str]) -> dict[str, str]:
-    """Logical id -> ARN of the stack's roles (GlueJobRoleArn -> GlueJobRole)."""
-    return {key.removesuffix("Arn"): arn for key, arn in outputs.items() if key.endswith("RoleArn")}
-
-
-def _deployed_policies(owner: boto3.Session, outputs: dict[str, str]) -> dict[str, list[dict]]:
-    """The policies as the deployed stack holds them: LearnerPolicy's default version, and
-    each role's inline policies."""
-    iam = owner.client("iam")
-    arn = outputs["LearnerPolicyArn"]
-    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    learner = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
-    policies = {LEARNER: [_document(learner["Document"])]}
-    for name, role_arn in _roles(outputs).items():
-        role = _role_name(role_arn)
-        policies[name] = [
-            _document(iam.get_role_policy(RoleName=role, PolicyName=p)["PolicyDocument"])
-            for p in iam.list_role_policies(RoleName=role)["PolicyNames"]
-        ]
-    return policies
 
 
 def _roles_of_the_kit(owner: boto3.Session) -> list[tuple[str, str]]:
@@ -157,8 +109,8 @@ def _state(owner: boto3.Session, outputs: dict[str, str]) -> dict:
     bucket = outputs["BucketName"]
     state = {
         "roles": {
-            name: _exists(iam.get_role, RoleName=_role_name(arn))
-            for name, arn in _roles(outputs).items()
+            name: _exists(iam.get_role, RoleName=role_name(arn))
+            for name, arn in stack_roles(outputs).items()
         },
         "bucket": _exists(s3.head_bucket, Bucket=bucket),
         "stack": _exists(owner.client("cloudformation").describe_stacks, StackName=STACK),
@@ -182,16 +134,14 @@ def stack_run(tmp_path_factory) -> StackRun:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(ENV_REQUEST_LOG, str(log))  # the emulator started below logs every request
         with fresh_emulator(tmp_path_factory.mktemp("state")):
-            owner = boto3.Session(
-                aws_access_key_id=OWNER_KEY, aws_secret_access_key="owner", region_name=REGION
-            )
-            outputs, stack_id = _deploy(owner)
+            owner = owner_session()
+            outputs, stack_id = deploy(owner, STACK, PREFIX)
             marks = {"notebooks": _lines(log)}
             results = run_notebooks(
                 "local", {"stack": STACK}, output_dir=out, only=["01", "02", "03", "04"]
             )
             run = StackRun(outputs, stack_id, results, [], marks)
-            run.policies = _deployed_policies(owner, outputs)
+            run.policies = deployed_policies(owner, outputs)
             bucket = outputs["BucketName"]
             run.bucket_policy = json.loads(
                 owner.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
@@ -277,7 +227,7 @@ def test_after_05_the_stack_keeps_its_roles_and_bucket_and_the_kits_folders_are_
     _ok(stack_run)
     state = stack_run.after_05
     assert state["stack"] is True
-    assert state["roles"] == dict.fromkeys(_roles(stack_run.outputs), True)
+    assert state["roles"] == dict.fromkeys(stack_roles(stack_run.outputs), True)
     assert state["bucket"] is True
     assert state["kit objects"] == dict.fromkeys(cleanup.KIT_PREFIXES, 0)
 
@@ -288,13 +238,13 @@ def test_the_cleanup_cli_deletes_the_stack(stack_run):
     state = stack_run.after_cli
     assert state["stack"] is False
     assert state["bucket"] is False
-    assert state["roles"] == dict.fromkeys(_roles(stack_run.outputs), False)
+    assert state["roles"] == dict.fromkeys(stack_roles(stack_run.outputs), False)
 
 
 def _coverage(run: StackRun, start: str, end: str | None = None, unchecked=frozenset()):
-    functions = {f: _role_name(arn) for f, arn in run.after_04.get("function roles", {}).items()}
-    by_role_name = {_role_name(arn): name for name, arn in _roles(run.outputs).items()}
-    attribution = Attribution.of([LEARNER_KEY], _roles(run.outputs), SEGMENT_KEY, [OWNER_KEY])
+    functions = {f: role_name(arn) for f, arn in run.after_04.get("function roles", {}).items()}
+    by_role_name = {role_name(arn): name for name, arn in stack_roles(run.outputs).items()}
+    attribution = Attribution.of([LEARNER_KEY], stack_roles(run.outputs), SEGMENT_KEY, [OWNER_KEY])
     where = Where(LOCAL_ACCOUNT_ID, REGION, {STACK: run.stack_id, run.stack_id: run.stack_id})
     return gaps(
         run.phase(start, end),
@@ -315,9 +265,11 @@ def test_every_aws_call_is_attributed_to_a_principal(stack_run):
 def test_every_principal_of_the_stack_made_calls(stack_run):
     """The attribution works: the learner, every role of the stack (the notebook role apart)."""
     _ok(stack_run)
-    attribution = Attribution.of([LEARNER_KEY], _roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY])
+    attribution = Attribution.of(
+        [LEARNER_KEY], stack_roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY]
+    )
     seen = {attribution.principal(e) for e in stack_run.phase("notebooks")}
-    assert {LEARNER, *_roles(stack_run.outputs)} - seen == set()
+    assert {LEARNER, *stack_roles(stack_run.outputs)} - seen == set()
 
 
 def test_the_stacks_policies_allow_every_call_of_the_notebooks(stack_run):
@@ -338,7 +290,7 @@ def test_the_bucket_policy_lets_personalize_make_its_s3_calls(stack_run):
     in as well as the role it was given (its documented requirement): each S3 call of its import
     and batch jobs must be allowed by the bucket policy's Personalize statements too."""
     _ok(stack_run)
-    attribution = Attribution.of([LEARNER_KEY], _roles(stack_run.outputs), SEGMENT_KEY)
+    attribution = Attribution.of([LEARNER_KEY], stack_roles(stack_run.outputs), SEGMENT_KEY)
     calls = [e for e in stack_run.log if attribution.principal(e) == "PersonalizeRole"]
     assert {e["operation"] for e in calls} == {"GetObject", "PutObject"}
     personalize = [

@@ -1,15 +1,16 @@
 """The emulator as a background process: start, stop and status, with a pid and a log file.
 
 The pid file lets `stop` end exactly the process `start` launched; the health endpoint tells
-whether something on the port really is the emulator.
+whether something on the port really is the emulator. Portable to Windows: the start lock is
+`filelock`'s (flock on POSIX, msvcrt on Windows), processes are ended through psutil (no POSIX
+signal numbers) and the background process is detached the way each system does it.
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from filelock import FileLock
 
 from ..paths import REPO_ROOT, state_dir
 from . import HEALTH_PATH
@@ -69,6 +71,11 @@ def pid_file(port: int) -> Path:
 
 def log_file(port: int) -> Path:
     return state_dir() / f"emulator-{port}.log"
+
+
+def lock_file(port: int) -> Path:
+    """The file whose lock `start` holds while it checks for, and launches, an emulator."""
+    return state_dir() / f"emulator-{port}.lock"
 
 
 def health(port: int, timeout: float = 1.0) -> dict | None:
@@ -123,9 +130,21 @@ def start(port: int, timeout: float = 60.0) -> tuple[Status, bool]:
 
     A lock file makes kernels that connect at the same moment share one emulator.
     """
-    with open(state_dir() / f"emulator-{port}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with FileLock(lock_file(port)):
         return _start_locked(port, timeout)
+
+
+def detach_options(os_name: str = os.name) -> dict:
+    """Popen options that let the emulator outlive the kernel or terminal that started it.
+
+    POSIX: a new session, so the terminal's Ctrl-C and hang-up do not reach it. Windows ignores
+    start_new_session: a new process group keeps the console's Ctrl-C away, and CREATE_NO_WINDOW
+    gives it (and the Lambda and Glue subprocesses it starts) a console without a window.
+    """
+    if os_name == "nt":
+        # the numbers of subprocess.CREATE_NEW_PROCESS_GROUP and CREATE_NO_WINDOW (Windows only)
+        return {"creationflags": 0x00000200 | 0x08000000}
+    return {"start_new_session": True}
 
 
 def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
@@ -141,7 +160,7 @@ def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
-            start_new_session=True,  # survives the kernel that started it
+            **detach_options(),  # survives the kernel that started it
         )
     pid_file(port).write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
@@ -164,15 +183,29 @@ def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
     raise EmulatorError(f"The emulator did not answer within {timeout:.0f} s; see {log}.")
 
 
-def _terminate(pid: int, grace: float = 5.0) -> None:
+def _terminate(pid: int, grace: float = 5.0, os_name: str = os.name) -> None:
+    """End the emulator: politely, then by force after `grace` seconds.
+
+    psutil's terminate() is SIGTERM on POSIX (the emulator then stops as on Ctrl-C and its own
+    exit handlers end its Lambda workers) and TerminateProcess on Windows, which runs no handler
+    of the emulator: there its subprocesses (Lambda workers, Glue job runs) are ended here too.
+    """
     try:
-        os.kill(pid, signal.SIGTERM)
         proc = psutil.Process(pid)
+        children = proc.children(recursive=True) if os_name == "nt" else []
+    except psutil.NoSuchProcess:
+        return
+    try:
+        proc.terminate()
         proc.wait(timeout=grace)
     except psutil.TimeoutExpired:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, psutil.NoSuchProcess):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    except psutil.NoSuchProcess:
         pass
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
 
 
 def stop(port: int) -> int | None:

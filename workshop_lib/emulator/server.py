@@ -28,15 +28,25 @@ class PortInUseError(OSError):
         return self.strerror
 
 
+def _address_option() -> int:
+    """The socket option that makes a port in use fail to bind, as `start` needs to see.
+
+    POSIX: SO_REUSEADDR (a port in TIME_WAIT is not "busy"). On Windows SO_REUSEADDR would let a
+    second server bind a port that is being listened on; SO_EXCLUSIVEADDRUSE refuses that.
+    """
+    return getattr(socket, "SO_EXCLUSIVEADDRUSE", socket.SO_REUSEADDR)
+
+
 def bind(port: int) -> socket.socket:
     """A listening socket on 127.0.0.1:port; a busy port raises PortInUseError."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "busy"
+    sock.setsockopt(socket.SOL_SOCKET, _address_option(), 1)
     try:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        if exc.errno == errno.EADDRINUSE:
+        # Windows says WSAEADDRINUSE (10048), or WSAEACCES (10013) against an exclusive socket
+        if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", None) in (10013, 10048):
             raise PortInUseError(port) from None
         raise
     sock.listen(128)

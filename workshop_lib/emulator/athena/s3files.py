@@ -15,19 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from .errors import QueryFailed
 
 _CACHE_PREFIX = "workshop-athena-cache-"
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    # psutil, not os.kill(pid, 0): on Windows os.kill ends the process whatever the signal
+    return psutil.pid_exists(pid)
 
 
 def _remove_stale_caches() -> None:
