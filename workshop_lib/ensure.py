@@ -75,6 +75,7 @@ def _api_by_name(client: Any, params: dict) -> str | None:
 def _integration_by_uri(client: Any, params: dict) -> str | None:
     for item in client.get_integrations(ApiId=params["ApiId"]).get("Items", []):
         if item.get("IntegrationUri") == params.get("IntegrationUri"):
+            _say_reused("The integration to", params.get("IntegrationUri", ""))
             return item["IntegrationId"]
     return None
 
@@ -82,6 +83,9 @@ def _integration_by_uri(client: Any, params: dict) -> str | None:
 def _route_if_any(client: Any, params: dict) -> str | None:
     for route in client.get_routes(ApiId=params["ApiId"]).get("Items", []):
         if route["RouteKey"] == params["RouteKey"]:
+            _say_reused("The route", params["RouteKey"])
+            if route.get("Target") != params.get("Target"):  # the usual slip: no Target at first
+                print(f"  its Target is {route.get('Target')!r}, not {params.get('Target')!r}.")
             return route["RouteId"]
     return None
 
@@ -121,13 +125,10 @@ _RESULT: dict[tuple[str, str], tuple[Callable[[dict], Any], Callable[[Any, dict]
         lambda r: r,
         lambda c, p: p["DatabaseInput"]["Name"],
     ),
-    ("apigatewayv2", "create_route"): (lambda r: r["RouteId"], _route_if_any),
+    ("apigatewayv2", "create_route"): (lambda r: r["RouteId"], None),  # found first, above
     ("apigatewayv2", "create_stage"): (lambda r: r["StageName"], lambda c, p: p["StageName"]),
-    ("apigatewayv2", "create_api"): (lambda r: r["ApiId"], _api_by_name),
-    ("apigatewayv2", "create_integration"): (
-        lambda r: r["IntegrationId"],
-        _integration_by_uri,
-    ),
+    ("apigatewayv2", "create_api"): (lambda r: r["ApiId"], None),
+    ("apigatewayv2", "create_integration"): (lambda r: r["IntegrationId"], None),
 }
 
 _NAME_KEYS = ("name", "jobName", "RoleName", "FunctionName", "Name", "StatementId", "RouteKey")

@@ -67,6 +67,11 @@ def _csv(ws: Any, key: str) -> pd.DataFrame:
     return _read[where]
 
 
+def interactions(ws: Any) -> pd.DataFrame:
+    """The history notebook 01 wrote (USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP), read once."""
+    return _csv(ws, INTERACTIONS_KEY)
+
+
 def catalogue(ws: Any) -> pd.DataFrame:
     """Products by ITEM_ID (NAME, CATEGORY_L1, ...): notebook 01's catalogue, plus the products
     notebook 02 puts one by one."""

@@ -43,6 +43,20 @@ def test_http_api_and_route_twice(aws_env):
     assert [r["RouteKey"] for r in api.get_routes(ApiId=api_id)["Items"]] == ["GET /items"]
 
 
+def test_a_reused_route_says_so_and_names_a_target_it_lacks(aws_env, capsys):
+    """The usual slip: the route was first made without Target; a rerun with it must not be
+    silent, or the learner never learns why the route answers 404."""
+    api = boto3.client("apigatewayv2")
+    api_id = ensure(api.create_api, Name="ensure-target", ProtocolType="HTTP")
+    ensure(api.create_route, ApiId=api_id, RouteKey="GET /x")
+    capsys.readouterr()
+    ensure(api.create_route, ApiId=api_id, RouteKey="GET /x", Target="integrations/abc")
+    assert capsys.readouterr().out.splitlines() == [
+        "The route 'GET /x' exists already: using it (delete it first to change it).",
+        "  its Target is None, not 'integrations/abc'.",
+    ]
+
+
 def test_solution_version_reuses_the_newest_usable_version(capsys):
     from datetime import datetime
 

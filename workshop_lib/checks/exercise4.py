@@ -49,6 +49,13 @@ def own_clicks(ws: Any, my_shopper: str, my_category: Any, my_before: Any) -> st
         my_category in categories,
         f"my_category is {my_category!r}; the categories are {', '.join(categories)}.",
     )
+    history = exercise4.interactions(ws)
+    touched = history["ITEM_ID"][history["USER_ID"] == str(my_shopper)].map(products["CATEGORY_L1"])
+    require(
+        (touched != my_category).all(),
+        f"user {my_shopper} has {int((touched == my_category).sum())} interactions with "
+        f"{my_category} in the history: pick a category they never touched (0 in the table above).",
+    )
     require(
         isinstance(my_before, pd.DataFrame) and "category" in my_before,
         "my_before is not the table the cell above made: run that cell again, then yours.",

@@ -29,11 +29,17 @@ log = logging.getLogger(__name__)
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
+def command_rest(tree: exp.Command) -> str:
+    """The text after a command's first word (sqlglot keeps it as text or as a literal)."""
+    rest = tree.expression
+    return (rest if isinstance(rest, str) else getattr(rest, "name", "")) or ""
+
+
 def classify(tree: exp.Expression) -> tuple[str, str]:
     """(StatementType, SubstatementType) as Athena reports them."""
     if isinstance(tree, exp.Command):
         word = tree.this.upper()
-        rest = tree.expression.name.upper() if tree.expression is not None else ""
+        rest = command_rest(tree).upper()
         if word == "SHOW":
             return "UTILITY", "SHOW_" + (rest.split() or ["TABLES"])[0]
         if word == "ALTER":
@@ -245,7 +251,7 @@ class Engine:
     def _dispatch(self, tree: exp.Expression, ctx: StatementContext) -> ResultSet:
         if isinstance(tree, exp.Command):
             word = tree.this.upper()
-            rest = tree.expression.name if tree.expression is not None else ""
+            rest = command_rest(tree)
             if word == "SHOW":
                 return utility.show(rest, ctx)
             if word == "ALTER":
@@ -254,6 +260,12 @@ class Engine:
                 return partitions.msck_repair(rest, ctx)
             if word == "UNLOAD":
                 return writes.unload(rest, ctx)
+            if word in ("CREATE", "DROP"):  # a typo sqlglot could not parse: Hive's DDL error
+                near = " ".join(f"'{t}'" for t in rest.split()[:3])
+                raise QueryFailed(
+                    f"FAILED: ParseException line 1:{len(word) + 1} cannot recognize input "
+                    f"near {near} in ddl statement"
+                )
             raise QueryFailed(f"NOT_SUPPORTED: {word} statements are not supported by the emulator")
         if isinstance(tree, exp.Create):
             kind = (tree.args.get("kind") or "").upper()

@@ -1,12 +1,15 @@
-"""Lambda AddPermission as AWS checks it: a statement id may be used once per function.
+"""Lambda AddPermission as AWS checks it: a statement id may be used once per function, and
+holds letters, digits, '-' and '_' only (1-100 characters).
 
-moto accepts a duplicate statement id silently, so a notebook that would fail on AWS would pass
-locally; here it gets AWS's ResourceConflictException, and everything else goes on to moto.
+moto accepts a duplicate or malformed statement id silently, so a notebook that would fail on
+AWS would pass locally; here it gets AWS's ResourceConflictException or ValidationException, and
+everything else goes on to moto.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
@@ -14,6 +17,8 @@ from werkzeug.wrappers import Response
 from ..aws_request import AwsRequest
 from ..errors import aws_error
 from . import Provider, Route
+
+STATEMENT_ID = re.compile(r"[a-zA-Z0-9-_]{1,100}")  # the service model's pattern and lengths
 
 
 class LambdaPermissions(Provider):
@@ -38,6 +43,14 @@ class LambdaPermissions(Provider):
         # path: /2015-03-31/functions/<name>/policy
         function = request.path.rstrip("/").split("/")[-2]
         sid = request.json().get("StatementId")
+        if not isinstance(sid, str) or not STATEMENT_ID.fullmatch(sid):
+            return aws_error(
+                "lambda",
+                "ValidationException",
+                f"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
+                400,
+            )
         if sid in self._existing_sids(request, function):
             return aws_error(
                 "lambda",
