@@ -1,7 +1,7 @@
 """Refresh the notebooks' stored outputs (the golden outputs nbval checks): `make golden`.
 
 Each notebook is executed in place, in order, on the local target against a private emulator
-(its own state folder; the default port unless it is taken), so the outputs come from a fresh state.
+(its own state folder, on the default port), so the outputs come from a fresh state.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from .settings import DEFAULT_PORT, ENV_PORT, ENV_TARGET
 
 
 def _port() -> int:
-    """The default port when free (outputs then show what learners see), else any free one."""
+    """The default port: the outputs show what learners see (a test keeps them on it)."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", DEFAULT_PORT))
         except OSError:
-            sock.bind(("127.0.0.1", 0))
+            sys.exit(
+                f"The default port {DEFAULT_PORT} is taken, and the golden outputs must show it: "
+                "stop the emulator there (python -m workshop_lib.emulator stop), then run again."
+            )
         return sock.getsockname()[1]
 
 

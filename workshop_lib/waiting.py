@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 READY = frozenset({"ACTIVE", "SUCCEEDED"})
 FAILED = frozenset({"CREATE FAILED", "CREATE STOPPED", "FAILED", "STOPPED", "TIMEOUT"})
+REPEAT_AFTER = 10.0  # seconds: on AWS (30 s polls) every poll gets its line
 PROGRESS_MARK = "…"  # starts progress lines (in every font, unlike an emoji); nbval masks them
 
 
@@ -59,11 +60,15 @@ def wait_all(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Descriptions:
-    """Poll until every resource is ready; return their last descriptions by label."""
+    """Poll until every resource is ready; return their last descriptions by label.
+
+    One progress line per poll, except that a line that would only repeat the previous one is
+    skipped for up to REPEAT_AFTER seconds (the local target polls several times a second)."""
     pending = {w.label: w for w in watches}
     poll = default_poll_seconds() if poll is None else poll
     done: dict[str, dict] = {}
     total, started = len(pending), clock()
+    last_said, said_at = "", started
     while True:
         for label, watch in list(pending.items()):
             description = watch.describe()
@@ -80,7 +85,10 @@ def wait_all(
             return Descriptions(done)
         waiting = ", ".join(f"{label} ({_status(done[label])})" for label in pending)
         ready = total - len(pending)
-        say(f"{PROGRESS_MARK} [{elapsed:5.0f} s] {ready}/{total} ready; waiting for {waiting}")
+        news = f"{ready}/{total} ready; waiting for {waiting}"
+        if news != last_said or clock() - said_at >= REPEAT_AFTER:
+            say(f"{PROGRESS_MARK} [{elapsed:5.0f} s] {news}")
+            last_said, said_at = news, clock()
         if elapsed + poll > timeout:
             raise WaitTimeout(
                 f"Still waiting after {elapsed:.0f} s for {waiting}. They keep being created: "

@@ -98,3 +98,21 @@ def test_glue_job_runs_use_their_own_state_field():
         sleep=lambda _: None,
     )
     assert result["etl"]["JobRunState"] == "SUCCEEDED"
+
+
+def test_fast_polls_say_only_what_changed_and_a_reminder_every_ten_seconds():
+    """The local target polls twice a second: 30 identical lines would bury the one that counts."""
+    clock, lines = FakeClock(), []
+    states = ["RUNNING"] * 30 + ["SUCCEEDED"]
+    wait_all(
+        [Watch("job run", sequence(*states))],
+        poll=0.5,
+        say=lines.append,
+        sleep=clock.sleep,
+        clock=clock,
+    )
+    assert lines == [
+        "… [    0 s] 0/1 ready; waiting for job run (RUNNING)",
+        "… [   10 s] 0/1 ready; waiting for job run (RUNNING)",
+        "Ready: job run (SUCCEEDED).",
+    ]
