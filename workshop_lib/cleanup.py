@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from . import stack
 from .personalize import describe as describe_personalize
-from .segment import WORKSHOP_SOURCES, SegmentApiError, SegmentWorkspace
+from .segment import WORKSHOP_SOURCES, WORKSHOP_SPACE, SegmentApiError, SegmentWorkspace
 from .settings import bucket_name
 from .tagging import PREFIX_KEY
 from .waiting import default_poll_seconds
@@ -397,7 +397,8 @@ def s3_prefixes(
 
 
 def segment_workspace(workspace: Any, dry_run: bool = False) -> list[Removed]:
-    """Local target: the workshop's Segment sources and their destinations (S3, Personalize)."""
+    """Local target: the workshop's Segment sources and their destinations (S3, Personalize),
+    and notebook 04's Unify space with its profiles."""
     removed = []
     for source in workspace.sources():
         if source["name"] not in WORKSHOP_SOURCES:
@@ -418,6 +419,13 @@ def segment_workspace(workspace: Any, dry_run: bool = False) -> list[Removed]:
                 "segment source", source["name"], dry_run, workspace.delete_source, source["id"]
             )
         )
+    for space in workspace.spaces():
+        if space["name"] == WORKSHOP_SPACE:
+            removed.append(
+                _segment_delete(
+                    "segment space", space["name"], dry_run, workspace.delete_space, space["id"]
+                )
+            )
     return removed
 
 

@@ -22,7 +22,7 @@ from .prerequisites import need
 FUNCTION_SUFFIX = "segment-destination"  # the function and its execution role
 SEGMENT_ROLE_SUFFIX = "segment-invoke"  # the role Segment assumes to invoke the function
 LIVE_SOURCE = "website-prod"
-SPACE = "workshop"  # the Unify space the notebook feeds (local target)
+SPACE = segment.WORKSHOP_SPACE  # the Unify space the notebook feeds (local target)
 TRAIT = "recommended_products"
 INTERACTIONS_KEY = "transformed/interactions.csv"  # written by notebook 01, imported by 02
 SEGMENT_DELIVERY_SECONDS = 10  # aws: Segment delivers to the function within seconds
@@ -143,9 +143,9 @@ def product_table(ws: Any, items: list) -> pd.DataFrame:
 
 def side_by_side(before: pd.DataFrame, after: pd.DataFrame, viewed: Any = ()) -> pd.DataFrame:
     """Two recommendation lists next to each other; each "after" entry says whether the shopper
-    just viewed it, or whether it is new in the list without having been viewed."""
+    just viewed it, or whether it entered the list without having been viewed ("not viewed")."""
     seen, old = set(viewed), set(before["item"])
-    marks = ["viewed" if i in seen else "new" if i not in old else "" for i in after["item"]]
+    marks = ["viewed" if i in seen else "not viewed" if i not in old else "" for i in after["item"]]
     pair = [before[["product", "category"]], after[["product", "category"]].assign(why=marks)]
     table = pd.concat(pair, axis=1, keys=["before", "after"]).fillna("")
     return table.rename(columns={"why": ""}, level=1)

@@ -29,6 +29,7 @@ SEGMENT_PATH = "/_segment"
 SEGMENT_TRACKING_HOST = "https://api.segment.io"
 SEGMENT_PROFILES_URL = "https://profiles.segment.com"
 WORKSHOP_SOURCES = ("website-prod", "ios-prod", "android-prod", "personas-event-source")
+WORKSHOP_SPACE = "workshop"  # the Unify space notebook 04 feeds (local target)
 TIMEOUT_S = 30
 
 
@@ -273,6 +274,13 @@ class SegmentWorkspace:
                 return space, token
         data = self._call("POST", "/spaces", {"name": name})
         return data["space"], data["accessToken"]
+
+    def spaces(self) -> list[dict]:
+        return self._call("GET", "/spaces")["spaces"]
+
+    def delete_space(self, space_id: str) -> None:
+        """Delete a Unify space and its profiles."""
+        self._call("DELETE", f"/spaces/{space_id}")
 
     def connect_space(self, space_id: str, source_id: str) -> dict:
         """Feed a source's messages into the space's profiles."""

@@ -85,6 +85,9 @@ def _build(ws: Workshop) -> None:
     website = segment.create_source("website-prod")
     segment.connect_personalize(website["id"], function, REGION)
     segment.create_source("not-the-kits-source")
+    space, _ = segment.create_space("workshop")  # notebook 04's Unify space, with a profile
+    segment.connect_space(space["id"], segment.create_source("personas-event-source")["id"])
+    segment.create_space("not-the-kits-space")
 
 
 def _kinds(removed: list[cleanup.Removed]) -> set[str]:
@@ -104,6 +107,7 @@ def test_dry_run_lists_everything_then_the_cleanup_deletes_it(ws):
     assert _kinds(planned) >= {
         "segment destination",
         "segment source",
+        "segment space",
         "event tracker",
         "dataset",
         "dataset group",
@@ -117,6 +121,7 @@ def test_dry_run_lists_everything_then_the_cleanup_deletes_it(ws):
     names = [r.name for r in planned]
     assert "ckit_db.segment_logs" in names and f"{PREFIX}-destination/segment" in names
     assert "other_db" not in names and "not-the-kits-source" not in names
+    assert "not-the-kits-space" not in names
     assert [r.result for r in planned if r.kind == "s3 bucket"] == ["would delete (with 2 objects)"]
     assert cleanup.everything(ws, dry_run=True) == planned  # a dry run changes nothing
 
@@ -130,6 +135,8 @@ def test_dry_run_lists_everything_then_the_cleanup_deletes_it(ws):
     assert order.index("athena table") < order.index("glue database") < order.index("s3 bucket")
 
     assert cleanup.leftovers(ws) == []
+    spaces = [space["name"] for space in SegmentWorkspace(ws).spaces()]
+    assert "workshop" not in spaces and "not-the-kits-space" in spaces
     # run twice: nothing to do, no error
     assert cleanup.everything(ws) == [cleanup.Removed("s3 bucket", ws.bucket, "already gone")]
     assert "other_db" in [d["Name"] for d in ws.client("glue").get_databases()["DatabaseList"]]

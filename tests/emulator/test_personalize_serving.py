@@ -291,6 +291,25 @@ def test_cold_users_and_cold_items(aws_env):
     assert len(ids) == 10 and {"fresh-1", "fresh-2"} <= set(ids)
     quiet = runtime.get_recommendations(campaignArn=plain, userId="u1", numResults=10)
     assert not {"fresh-1", "fresh-2"} & {i["itemId"] for i in quiet["itemList"]}
+    # a filter applies to explored items as to the others: it neither stops exploration...
+    filters = {}
+    for name, expression in {
+        "keep": 'INCLUDE ItemID WHERE Items.CATEGORY IN ("cat0")',
+        "drop": 'EXCLUDE ItemID WHERE Items.CATEGORY IN ("cat0")',
+    }.items():
+        filters[name] = personalize.create_filter(
+            name=unique(name), datasetGroupArn=arns["group"], filterExpression=expression
+        )["filterArn"]
+        wait(lambda arn=filters[name]: personalize.describe_filter(filterArn=arn), "filter")
+    kept = runtime.get_recommendations(
+        campaignArn=exploring, userId="u1", numResults=10, filterArn=filters["keep"]
+    )
+    assert {"fresh-1", "fresh-2"} <= {i["itemId"] for i in kept["itemList"]}
+    # ...nor lets through what it excludes
+    dropped = runtime.get_recommendations(
+        campaignArn=exploring, userId="u1", numResults=10, filterArn=filters["drop"]
+    )
+    assert not {i["itemId"] for i in dropped["itemList"]} & (cat0 | {"fresh-1", "fresh-2"})
     for arn in (plain, exploring):
         personalize.delete_campaign(campaignArn=arn)
 

@@ -136,3 +136,16 @@ def test_an_identify_with_300_traits_changes_no_traits(space, write_key):
     c.identify(user, {"plan": "free"})
     c.identify(user, {f"t{i}": i for i in range(300)})
     assert get(space, f"user_id:{user}").json()["traits"] == {"plan": "free"}
+
+
+def test_a_deleted_space_takes_its_profiles_along():
+    """Cleanup deletes notebook 04's space; a space made again with that name (same id) must
+    start empty, or the next run of 04 would find last run's shoppers."""
+    from workshop_lib.emulator.segment.profiles import ProfileStore
+
+    store = ProfileStore()
+    message = {"type": "identify", "userId": "u1", "traits": {"a": 1}, "messageId": "m1"}
+    store.apply("spa_1", "src", [{**message, "receivedAt": "2026-12-05T00:00:00.000Z"}])
+    assert store.find("spa_1", "user_id", "u1") is not None
+    store.drop("spa_1")
+    assert store.find("spa_1", "user_id", "u1") is None

@@ -83,7 +83,7 @@ def test_product_tables_name_the_products_and_mark_what_was_viewed(shop):
         "category": ["bags", "tops", "?"],
     }
     table = exercise4.side_by_side(before, after, viewed=["b1"])
-    assert table[("after", "")].tolist() == ["viewed", "", "new"]
+    assert table[("after", "")].tolist() == ["viewed", "", "not viewed"]
     assert table[("before", "product")].tolist() == ["Top A", "Top B", ""]
     assert list(table.index) == [1, 2, 3]
 

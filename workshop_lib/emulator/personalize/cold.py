@@ -75,12 +75,20 @@ def cold_user_scores(cold: ColdStart, user_row: dict[str, Any], fallback: np.nda
 
 
 def exploration_items(
-    cold: ColdStart, history: np.ndarray, n: int, weight: float, cutoff_days: float
+    cold: ColdStart,
+    history: np.ndarray,
+    n: int,
+    weight: float,
+    cutoff_days: float,
+    allowed: set[str] | None = None,
 ) -> list[str]:
-    """The cold items to mix into a list of n (most similar to the user's recent items)."""
+    """The cold items to mix into a list of n (most similar to the user's recent items), among
+    those a filter allows (allowed=None: no filter)."""
     if weight <= 0 or not cold.cold_items or n <= 0:
         return []
     fresh = cold.cold_created >= cold.newest_interaction - cutoff_days * 86400
+    if allowed is not None:
+        fresh &= np.array([str(i) in allowed for i in cold.cold_items], dtype=bool)
     candidates = np.flatnonzero(fresh)
     if not len(candidates):
         return []

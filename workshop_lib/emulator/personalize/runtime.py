@@ -142,6 +142,8 @@ class Runtime:
             raise invalid(f"Filter {value} is not ACTIVE (status: {resource.status}).")
         rows, schema = self._item_table(group, trained.model.item_ids)
         item_ids = [str(i) for i in trained.model.item_ids]
+        if trained.cold is not None:  # the filter applies to the explored new items too
+            item_ids += [str(i) for i in trained.cold.cold_items]
 
         def item_field(name: str) -> list[Any]:
             field = schema.field(name) if schema is not None else None
@@ -255,7 +257,7 @@ class Runtime:
             name, share, promo_allowed = promotion
             promo_banned = np.union1d(banned, self._banned(model, promo_allowed))
             promoted = top_n(scores, math.ceil(n * share / 100), promo_banned)
-        explored = self._exploration(body, campaign, trained, history if user else None, n)
+        explored = self._exploration(campaign, trained, history if user else None, n, allowed)
         rest = top_n(scores, n - len(promoted) - len(explored), np.union1d(banned, promoted))
         chosen = _interleave(rest, promoted, n - len(explored))
         probabilities = softmax(scores) if trained.recipe in recipes.SCORED else None
@@ -278,16 +280,19 @@ class Runtime:
             self._attach_metadata(entries, campaign, trained, names)
         return {"itemList": entries, "recommendationId": _recommendation_id()}
 
-    def _exploration(self, body: dict, campaign, trained: Trained, history, n: int) -> list[str]:
-        """Cold items for aws-user-personalization campaigns (see cold.py)."""
+    def _exploration(
+        self, campaign, trained: Trained, history, n: int, allowed: set[str] | None
+    ) -> list[str]:
+        """Cold items for aws-user-personalization campaigns (see cold.py), those the request's
+        filter lets through (a filter applies to explored items as to the others)."""
         if trained.recipe != "aws-user-personalization" or trained.cold is None:
             return []
-        if body.get("filterArn") or history is None:
+        if history is None:
             return []
         config = (campaign.fields.get("campaignConfig") or {}).get("itemExplorationConfig") or {}
         weight = float(config.get("explorationWeight", 0.3))
         cutoff = float(config.get("explorationItemAgeCutOff", 30))
-        return exploration_items(trained.cold, history, n, weight, cutoff)
+        return exploration_items(trained.cold, history, n, weight, cutoff, allowed)
 
     def get_personalized_ranking(self, body: dict) -> dict:
         campaign, trained = self._campaign(body)

@@ -10,7 +10,7 @@
     POST /destinations/<id>/validate   (S3: write segment-logs/dummy-object.txt, as Segment's UI)
     GET  /destinations/<id>/deliveries?limit=   (Lambda: the delivery log)
     GET  /spaces                       POST /spaces {name}  (answers with an access token)
-    GET  /spaces/<id>                  POST /spaces/<id>/access-tokens
+    GET  /spaces/<id>                  POST /spaces/<id>/access-tokens   DELETE /spaces/<id>
     POST /spaces/<id>/sources {sourceId}          DELETE /spaces/<id>/sources/<sourceId>
 
 Bodies and answers are JSON: `{"data": {...}}`, errors `{"errors": [{"type", "message"}]}`.
@@ -174,6 +174,10 @@ class AdminApi:
         space = workspace.space(rest[0])
         if len(rest) == 1 and method == "GET":
             return _data({"space": space.public()})
+        if len(rest) == 1 and method == "DELETE":  # with its profiles, as deleting it in the app
+            workspace.delete_space(space.id)
+            self.service.profiles.drop(space.id)
+            return _data({"status": "SUCCESS"})
         if rest[1:] == ["access-tokens"] and method == "POST":
             return _data({"accessToken": self._new_token(space)}, 201)
         if rest[1:] == ["sources"] and method == "POST":

@@ -166,6 +166,12 @@ class ProfileStore:
         with self._lock:
             return dict(profile.traits), dict(profile.trait_meta)
 
+    def drop(self, space_id: str) -> None:
+        """Forget a space's profiles (the space was deleted)."""
+        with self._lock:
+            self._profiles.pop(space_id, None)
+            self._index.pop(space_id, None)
+
     def reset(self) -> None:
         with self._lock:
             self._profiles.clear()

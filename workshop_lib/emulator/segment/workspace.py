@@ -213,6 +213,10 @@ class Workspace:
             self.spaces[space.id] = space
             return space
 
+    def delete_space(self, space_id: str) -> None:
+        with self.lock:
+            self.spaces.pop(space_id, None)
+
     def space(self, space_id: str) -> Space:
         return self._get(self.spaces, space_id, "Space")
 
