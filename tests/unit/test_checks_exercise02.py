@@ -95,7 +95,24 @@ def test_fourth_solution_accepts_the_worked_solution(cells, capsys):
     capsys.readouterr()
     line = _verdict(capsys, check.fourth_solution(cells.ws, cells["my_solution_arn"]), True)
     assert line.startswith(f"✔ {cells.ws.name('no-recency')} (aws-user-personalization) is")
-    assert "NDCG@10 0." in line
+    assert "NDCG@10 0." in line and "Its metrics equal" not in line
+
+
+def test_fourth_solution_says_when_the_emulator_trains_the_same_model(cells, capsys):
+    """aws-personalized-ranking trains user-personalization's model here: the learner must be
+    told why the metrics are a copy, not left to think the recipes are the same."""
+    personalize = cells["personalize"]
+    arn = personalize.create_solution(
+        name=cells.ws.name("ranking"),
+        datasetGroupArn=cells["dataset_group_arn"],
+        recipeArn="arn:aws:personalize:::recipe/aws-personalized-ranking",
+        performAutoTraining=False,
+    )["solutionArn"]
+    wait_until_active(personalize, arn, say=lambda _: None)
+    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    wait_until_active(personalize, version, say=lambda _: None)
+    line = _verdict(capsys, check.fourth_solution(cells.ws, arn), passed=True)
+    assert "Its metrics equal user-personalization's: the local emulator trains" in line
 
 
 def _filter(cells: Cells, suffix: str, expression: str) -> str:
@@ -146,3 +163,18 @@ def test_own_filter_accepts_the_worked_solution(cells, capsys):
         f"✔ {cells.ws.name('only-footwear')} is ACTIVE: 50 recommendations for 5 shoppers, all "
         "in footwear (without it: 6 categories)."
     )
+
+
+def test_fourth_solution_accepts_another_recipe_the_task_names(cells, capsys):
+    personalize = cells["personalize"]
+    arn = personalize.create_solution(
+        name=cells.ws.name("trending"),
+        datasetGroupArn=cells["dataset_group_arn"],
+        recipeArn="arn:aws:personalize:::recipe/aws-trending-now",
+        performAutoTraining=False,
+    )["solutionArn"]
+    wait_until_active(personalize, arn, say=lambda _: None)
+    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    wait_until_active(personalize, version, say=lambda _: None)
+    line = _verdict(capsys, check.fourth_solution(cells.ws, arn), passed=True)
+    assert "(aws-trending-now) is trained: NDCG@10 0." in line and "Its metrics equal" not in line

@@ -27,6 +27,14 @@ def _ndcg(personalize: Any, solution: dict) -> float:
     return personalize.get_solution_metrics(solutionVersionArn=version)["metrics"][NDCG]
 
 
+# recipes the emulator trains with aws-user-personalization's model (same offline metrics)
+SAME_MODEL_LOCALLY = {
+    "aws-user-personalization-v2",
+    "aws-personalized-ranking",
+    "aws-personalized-ranking-v2",
+}
+
+
 @check
 def fourth_solution(ws: Any, solution_arn: str | None) -> str:
     """A solution beside the three, in the dataset group, named with the prefix, with other
@@ -67,9 +75,16 @@ def fourth_solution(ws: Any, solution_arn: str | None) -> str:
         f"its version is {latest['status']}: wait_until_active(personalize, <version ARN>).",
     )
     mine, theirs = _ndcg(personalize, solution), _ndcg(personalize, described[ex2.CAMPAIGNS[0]])
+    same_model = ""
+    if recipe in SAME_MODEL_LOCALLY and ws.target == "local" and round(mine, 4) == round(theirs, 4):
+        same_model = (
+            f" Its metrics equal user-personalization's: the local emulator trains {recipe} "
+            "with aws-user-personalization's model (on AWS it has a model of its own); other "
+            "settings, or aws-trending-now, make a comparison here."
+        )
     return (
         f"{name} ({recipe}) is trained: NDCG@10 {mine:.4f}, against {theirs:.4f} for "
-        "user-personalization. The metrics table below shows it beside the three."
+        f"user-personalization. The metrics table below shows it beside the three.{same_model}"
     )
 
 
