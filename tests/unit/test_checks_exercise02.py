@@ -43,12 +43,16 @@ def _solve(cells: Cells, name: str) -> None:
     cells._execute((NOTEBOOKS_DIR / "solutions" / name).read_text())
 
 
-def _solution(cells: Cells, name: str, **params) -> str:
+def _solution(cells: Cells, name: str, recipe: str = RECIPE, train: bool = False, **params) -> str:
+    """A solution (ACTIVE); with train, also a trained version."""
     personalize = cells["personalize"]
     arn = personalize.create_solution(
-        name=name, datasetGroupArn=cells["dataset_group_arn"], recipeArn=RECIPE, **params
+        name=name, datasetGroupArn=cells["dataset_group_arn"], recipeArn=recipe, **params
     )["solutionArn"]
     wait_until_active(personalize, arn, say=lambda _: None)
+    if train:
+        version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+        wait_until_active(personalize, version, say=lambda _: None)
     return arn
 
 
@@ -101,16 +105,8 @@ def test_fourth_solution_accepts_the_worked_solution(cells, capsys):
 def test_fourth_solution_says_when_the_emulator_trains_the_same_model(cells, capsys):
     """aws-personalized-ranking trains user-personalization's model here: the learner must be
     told why the metrics are a copy, not left to think the recipes are the same."""
-    personalize = cells["personalize"]
-    arn = personalize.create_solution(
-        name=cells.ws.name("ranking"),
-        datasetGroupArn=cells["dataset_group_arn"],
-        recipeArn="arn:aws:personalize:::recipe/aws-personalized-ranking",
-        performAutoTraining=False,
-    )["solutionArn"]
-    wait_until_active(personalize, arn, say=lambda _: None)
-    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
-    wait_until_active(personalize, version, say=lambda _: None)
+    recipe = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+    arn = _solution(cells, cells.ws.name("ranking"), recipe, train=True, performAutoTraining=False)
     line = _verdict(capsys, check.fourth_solution(cells.ws, arn), passed=True)
     assert "Its metrics equal user-personalization's: the local emulator trains" in line
 
@@ -166,15 +162,7 @@ def test_own_filter_accepts_the_worked_solution(cells, capsys):
 
 
 def test_fourth_solution_accepts_another_recipe_the_task_names(cells, capsys):
-    personalize = cells["personalize"]
-    arn = personalize.create_solution(
-        name=cells.ws.name("trending"),
-        datasetGroupArn=cells["dataset_group_arn"],
-        recipeArn="arn:aws:personalize:::recipe/aws-trending-now",
-        performAutoTraining=False,
-    )["solutionArn"]
-    wait_until_active(personalize, arn, say=lambda _: None)
-    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
-    wait_until_active(personalize, version, say=lambda _: None)
+    recipe = "arn:aws:personalize:::recipe/aws-trending-now"
+    arn = _solution(cells, cells.ws.name("trending"), recipe, train=True, performAutoTraining=False)
     line = _verdict(capsys, check.fourth_solution(cells.ws, arn), passed=True)
     assert "(aws-trending-now) is trained: NDCG@10 0." in line and "Its metrics equal" not in line
