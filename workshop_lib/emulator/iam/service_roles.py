@@ -107,3 +107,14 @@ def personalize_job_problem(
     accesses = [a for loc in reads for a in s3_accesses(loc)]
     accesses += [a for loc in writes for a in s3_accesses(loc, write=True)]
     return personalize_s3_problem(role_arn, accesses, job_arn)
+
+
+def glue_role_problem(role: str | None) -> str | None:
+    """Glue's run failure when it cannot assume the job's role (a name or an ARN)."""
+    if not enabled():
+        return None
+    role = role or ""
+    arn = role if role.startswith("arn:") else f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/{role}"
+    if assume_problem(arn, GLUE):
+        return "Service is unable to assume provided role. Please verify role's TrustPolicy"
+    return None
