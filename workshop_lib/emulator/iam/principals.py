@@ -7,6 +7,9 @@ The access key id says who called (workshop_lib/emulator/request_log.py):
   role, as AWS hands them their role's temporary credentials;
 - the emulator's own clients ("EMULATOR-<module>"): the service's own work, whose IAM checks
   are made where the service makes them (service_roles.py), not per request;
+- "LEARNER-<managed policy name>" (learner_access_key): a learner whose permissions are that
+  policy, as on an event account (connect(stack=...) on the local target signs so, with the
+  stack's LearnerPolicy);
 - anything else, the "test" placeholder included: the account's owner (an administrator), who
   is not checked, as on an account where the learner is an administrator.
 
@@ -24,6 +27,13 @@ from ..request_log import INTERNAL_KEY_PREFIX, ROLE_KEY_PREFIX, role_access_key
 from .policy import Principal
 
 PARTITION = "aws"
+LEARNER_KEY_PREFIX = "LEARNER-"
+LEARNER_ROLE = "WorkshopLearner"  # the role name a learner's denials show (an event account's)
+
+
+def learner_access_key(policy_arn: str) -> str:
+    """The access key id of a learner whose permissions are this managed policy."""
+    return LEARNER_KEY_PREFIX + policy_arn.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -146,10 +156,19 @@ def caller(key: str | None) -> Caller | None:
             f"arn:{PARTITION}:iam::{LOCAL_ACCOUNT_ID}:role/{name}",
         )
     iam = _iam()
+    if key.startswith(LEARNER_KEY_PREFIX):
+        return _learner(key.removeprefix(LEARNER_KEY_PREFIX))
     for user in iam.users.values():
         if any(k.access_key_id == key for k in user.access_keys):
             return _user_caller(user)
     return None
+
+
+def _learner(policy_name: str) -> Caller:
+    role = f"arn:{PARTITION}:iam::{LOCAL_ACCOUNT_ID}:role/{LEARNER_ROLE}"
+    arn = f"arn:{PARTITION}:sts::{LOCAL_ACCOUNT_ID}:assumed-role/{LEARNER_ROLE}/{policy_name}"
+    found = next((p for p in _iam().managed_policies.values() if p.name == policy_name), None)
+    return Caller(arn, role, [_managed(found)] if found is not None else [])
 
 
 def bucket_policy(bucket: str) -> dict | None:
