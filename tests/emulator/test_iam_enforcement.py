@@ -4,6 +4,7 @@ messages; WORKSHOP_EMULATOR_IAM=off turns it off."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import boto3
@@ -264,8 +265,10 @@ def test_lambda_refuses_a_role_it_cannot_assume(aws_env, trusted):
     assert message == "The role defined for the function cannot be assumed by Lambda."
 
 
-@pytest.fixture
-def dataset(aws_env) -> str:
+@pytest.fixture(scope="module")
+def dataset(module_aws_env):
+    """One Interactions dataset for the module's import jobs; deleted after them (the other
+    modules count on the region's dataset group quota)."""
     personalize = boto3.client("personalize")
     group = personalize.create_dataset_group(name=unique("iam"))["datasetGroupArn"]
     wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
@@ -277,7 +280,17 @@ def dataset(aws_env) -> str:
         datasetType="Interactions",
     )["datasetArn"]
     wait(lambda: personalize.describe_dataset(datasetArn=arn), "dataset")
-    return arn
+    yield arn
+    personalize.delete_dataset(datasetArn=arn)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # deleting walks DELETE PENDING first
+        try:
+            personalize.describe_dataset(datasetArn=arn)
+        except personalize.exceptions.ResourceNotFoundException:
+            break
+        time.sleep(0.05)
+    personalize.delete_dataset_group(datasetGroupArn=group)
+    personalize.delete_schema(schemaArn=schema["schemaArn"])
 
 
 def _interactions(bucket: str) -> str:
