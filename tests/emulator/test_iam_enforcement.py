@@ -46,7 +46,22 @@ def deny(action, resource="*") -> dict:
     return {"Effect": "Deny", "Action": action, "Resource": resource}
 
 
-def role_session(document: str | None, trust: str = TRUST) -> tuple[boto3.Session, str]:
+# the account's principals may assume it (a learner's role on an event account)
+ACCOUNT_TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+
+def role_session(document: str | None, trust: str = ACCOUNT_TRUST) -> tuple[boto3.Session, str]:
     """A session of a new role with `document` inline (assumed through STS), and its name."""
     iam = boto3.client("iam")
     name = unique("iam-test")
@@ -206,6 +221,28 @@ def test_pass_role_is_checked_for_a_learner_with_a_policy(aws_env):
         PolicyDocument=policy(allow("lambda:CreateFunction"), pass_role),
     )
     client.create_function(**params)
+
+
+def test_sts_hands_out_a_role_only_to_whom_its_trust_policy_lets_in(aws_env):
+    iam, sts = boto3.client("iam"), boto3.client("sts")
+    lambdas = iam.create_role(RoleName=unique("fn-role"), AssumeRolePolicyDocument=TRUST)
+    arn = lambdas["Role"]["Arn"]
+    code, status, message = error_of(sts.assume_role, RoleArn=arn, RoleSessionName="learner")
+    assert (code, status) == ("AccessDenied", 403)
+    assert message == (
+        f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: sts:AssumeRole "
+        f"on resource: {arn}"
+    )
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": ACCOUNT},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "wks_1"}},
+    }
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    arn = iam.create_role(RoleName=unique("ext"), AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    error_of(sts.assume_role, RoleArn=arn, RoleSessionName="learner", ExternalId="other")
+    sts.assume_role(RoleArn=arn, RoleSessionName="learner", ExternalId="wks_1")
 
 
 # ------------------------------------------------------------------ a function's role

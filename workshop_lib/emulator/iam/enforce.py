@@ -6,7 +6,8 @@ goes on. Two kinds of check:
   the request needs (actions.py), from its identity policies or the resource's policy (bucket
   policy, function policy), and no Deny; the account's owner and the emulator's own clients
   are not checked;
-- the service's, whoever calls: a role handed to Lambda must trust lambda.amazonaws.com.
+- the service's, whoever calls: a role handed to Lambda must trust lambda.amazonaws.com, and
+  STS hands out a role's credentials only to a caller its trust policy lets in.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .. import request_log
 from ..errors import aws_error
 from . import enabled, principals, service_roles
 from .actions import Where, needs
-from .policy import Decision, decide
+from .policy import Decision, Principal, decide
 
 _KEY = re.compile(r"Credential=([^/,\s]+)/")
 _PRESIGNED_KEY = re.compile(r"(?:^|&)X-Amz-Credential=([^%/&]+)")
@@ -69,7 +70,12 @@ def check(request) -> Response | None:
     problem = _service_check(request)
     if problem is not None:
         return problem
-    who = principals.caller(access_key(request))
+    key = access_key(request)
+    if request.service == "sts" and request.operation == "AssumeRole":
+        refused = _assume_role_check(request, key)
+        if refused is not None:
+            return refused
+    who = principals.caller(key)
     if who is None or request.operation is None:
         return None
     _count("checked")
@@ -117,13 +123,45 @@ def denial(
     shown = f'"{resource}"' if service == "s3" and resource else resource
     on = f" on resource: {shown}" if resource else ""
     if decision.effect == "explicit-deny":
-        why = f"with an explicit deny in an {decision.where} policy"
-        if decision.where == "resource-based":
-            why = "with an explicit deny in a resource-based policy"
+        article = "a" if decision.where == "resource-based" else "an"
+        why = f"with an explicit deny in {article} {decision.where} policy"
     else:
         why = f"because no identity-based policy allows the {action} action"
     message = f"User: {caller_arn} is not authorized to perform: {action}{on} {why}"
     return aws_error(service, code, message, status)
+
+
+def _assume_role_check(request, key: str | None) -> Response | None:
+    """STS: the role must exist and its trust policy let the caller in (external id too).
+    A trust policy naming the account lets in its principals, the owner included."""
+    if key and key.startswith(request_log.INTERNAL_KEY_PREFIX):
+        return None
+    who = principals.caller(key)
+    root = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:root"
+    caller_arn = who.arn if who else root
+    names = {caller_arn, root, LOCAL_ACCOUNT_ID} | ({who.identity_arn} if who else set())
+    role_arn = request.form.get("RoleArn", "")
+    found = principals.role_by_arn(role_arn)
+    context = {"aws:SecureTransport": "true", "aws:PrincipalArn": caller_arn}
+    if request.form.get("ExternalId"):
+        context["sts:ExternalId"] = request.form["ExternalId"]
+    if (
+        found is not None
+        and decide(
+            [],
+            "sts:AssumeRole",
+            role_arn,
+            context,
+            [principals.trust_policy(found)],
+            Principal(frozenset(names)),
+        ).allowed
+    ):
+        return None
+    _count("denied")
+    message = (
+        f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    )
+    return aws_error("sts", "AccessDenied", message, 403)
 
 
 def _service_check(request) -> Response | None:
