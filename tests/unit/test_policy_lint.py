@@ -22,3 +22,23 @@ def test_a_resource_that_does_not_fit_the_action_is_a_problem():
 
 def test_a_right_policy_has_none():
     assert problems(_policy("s3:GetObject", "arn:aws:s3:::bucket/*"), "p") == []
+
+
+def test_the_actions_the_emulator_authorizes_requests_against_exist_on_aws():
+    """The hand-kept names of workshop_lib/emulator/iam/actions.py (operations whose action is
+    not <prefix>:<Operation>, tagging, PassRole) against AWS's reference as parliament ships it."""
+    from parliament import expand_action
+
+    from workshop_lib.emulator.iam import actions
+
+    names = set(actions.RENAMED.values()) | set(actions.TAG_ACTION.values()) | {"iam:PassRole"}
+    kit_operations = [
+        ("personalize-runtime", "GetRecommendations"),
+        ("personalize-events", "PutEvents"),
+        ("glue", "StartJobRun"),
+        ("athena", "StartQueryExecution"),
+        ("logs", "FilterLogEvents"),
+    ]
+    names |= {actions.iam_action(s, o) for s, o in kit_operations}
+    for name in sorted(names):
+        assert expand_action(name), name  # raises UnknownActionException for a wrong name
