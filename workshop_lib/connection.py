@@ -161,6 +161,16 @@ def _connect_local(region: str | None, port: int | None) -> tuple[str, dict, str
     return region, identity, status.url
 
 
+def _sign_as_learner(policy_arn: str, region: str) -> dict:
+    """With a stack on the local target, the kernel signs as a learner whose permissions are
+    the stack's LearnerPolicy, as on an event account: the emulator enforces it (IAM)."""
+    from .emulator.iam.principals import learner_access_key
+
+    _set_env("AWS_ACCESS_KEY_ID", learner_access_key(policy_arn))
+    boto3.setup_default_session(region_name=region)
+    return _identity(boto3.Session(region_name=region), "The local emulator")
+
+
 def _check_personalize_region(session: boto3.Session) -> None:
     """Personalize runs in some regions only; say so before anything is created elsewhere."""
     partition = session.get_partition_for_region(session.region_name)
@@ -214,6 +224,8 @@ def connect(
         region, identity = _connect_aws(region)
     account = identity["Account"]
     info = _read_stack(stack, region) if stack else None
+    if resolved == "local" and info and info.outputs.get("LearnerPolicyArn"):
+        identity = _sign_as_learner(info.outputs["LearnerPolicyArn"], region)
     given = resolve_prefix(prefix) if prefix else None  # normalised, so "Class-7" agrees
     prefix = _from_stack(info, "Prefix", "prefix", given) or resolve_prefix(prefix)
     bucket = _from_stack(info, "BucketName", "bucket", bucket)

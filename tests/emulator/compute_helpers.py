@@ -36,10 +36,29 @@ def zip_source(source: str, filename: str = "app.py") -> bytes:
     return buffer.getvalue()
 
 
-def lambda_role() -> str:
+# what the tests' handlers do with their role: read and write the tests' objects
+ACCESS = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+                "Resource": "*",
+            }
+        ],
+    }
+)
+
+
+def lambda_role(policy: str | None = ACCESS) -> str:
+    """A role Lambda may assume, with `policy` inline (None: no permission at all)."""
     iam = boto3.client("iam")
     name = unique("compute-test-role")
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    if policy:
+        iam.put_role_policy(RoleName=name, PolicyName="access", PolicyDocument=policy)
+    return arn
 
 
 def deploy(source: str, name: str | None = None, **kwargs) -> str:
@@ -48,7 +67,7 @@ def deploy(source: str, name: str | None = None, **kwargs) -> str:
     boto3.client("lambda").create_function(
         FunctionName=name,
         Runtime=kwargs.pop("Runtime", "python3.12"),
-        Role=lambda_role(),
+        Role=kwargs.pop("Role", None) or lambda_role(),
         Handler=kwargs.pop("Handler", "app.handler"),
         Code={"ZipFile": zip_source(source)},
         **kwargs,

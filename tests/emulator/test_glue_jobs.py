@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -31,13 +32,53 @@ def bucket(aws_env):
     return name
 
 
+def glue_role() -> str:
+    """A role as a Glue job needs it: Glue may assume it, it reads and writes the tests'
+    buckets and writes the Python shell job's logs."""
+    iam = boto3.client("iam")
+    try:
+        return iam.get_role(RoleName="glue-test")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "glue.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = iam.create_role(RoleName="glue-test", AssumeRolePolicyDocument=json.dumps(trust))
+    buckets = "arn:aws:s3:::glue-jobs-test-*"
+    access = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": buckets},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": f"{buckets}/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:aws:logs:*:*:log-group:/aws-glue/*",
+            },
+        ],
+    }
+    iam.put_role_policy(RoleName="glue-test", PolicyName="job", PolicyDocument=json.dumps(access))
+    return arn["Role"]["Arn"]
+
+
 def create_job(bucket: str, script: str, command: str = "pythonshell", **kwargs) -> str:
     name = unique("job")
     key = f"scripts/{name}.py"
     boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=script.encode())
     boto3.client("glue").create_job(
         Name=name,
-        Role="arn:aws:iam::123456789012:role/glue-test",
+        Role=kwargs.pop("Role", None) or glue_role(),
         Command={"Name": command, "ScriptLocation": f"s3://{bucket}/{key}", "PythonVersion": "3.9"},
         **kwargs,
     )

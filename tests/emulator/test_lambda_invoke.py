@@ -16,7 +16,7 @@ import boto3
 import botocore.exceptions
 import psutil
 import pytest
-from compute_helpers import deploy, log_messages, unique, zip_source
+from compute_helpers import TRUST, deploy, log_messages, unique, zip_source
 
 CONTEXT_HANDLER = """
 import os
@@ -363,7 +363,7 @@ def _deploy_and_get_worker_pid(url: str) -> int:
         "aws_secret_access_key": "test",
     }
     role = boto3.client("iam", **kwargs).create_role(
-        RoleName=unique("r"), AssumeRolePolicyDocument="{}"
+        RoleName=unique("r"), AssumeRolePolicyDocument=TRUST
     )
     client = boto3.client("lambda", **kwargs)
     name = unique("pid")

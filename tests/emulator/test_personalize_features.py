@@ -17,6 +17,8 @@ from test_personalize_support import (
     campaign_for,
     clients,
     group_with_data,
+    personalize_bucket,
+    personalize_role,
     point_boto3_at,
     provider_of,
     put_text,
@@ -245,7 +247,7 @@ def test_bad_csv_fails_the_job_and_keeps_earlier_data(aws_env, setup):
             jobName=unique("bad"),
             datasetArn=setup["interactions"],
             dataSource={"dataLocation": put_text(text)},
-            roleArn="arn:aws:iam::123456789012:role/r",
+            roleArn=personalize_role(),
         )["datasetImportJobArn"]
         status = wait(
             lambda j=job: personalize.describe_dataset_import_job(datasetImportJobArn=j),
@@ -365,8 +367,7 @@ def test_batch_inference_job(aws_env, setup):
     personalize, _, _ = clients()
     _, version = trained_version(personalize, setup["group"], "aws-user-personalization")
     s3 = boto3.client("s3")
-    bucket = unique("batch")
-    s3.create_bucket(Bucket=bucket)
+    bucket = personalize_bucket()
     s3.put_object(Bucket=bucket, Key="in/users.json", Body=b'{"userId": "u1"}\n{"userId": "u2"}\n')
     only = personalize.create_filter(
         name=unique("batch"),
@@ -378,7 +379,7 @@ def test_batch_inference_job(aws_env, setup):
         jobName=unique("b"),
         solutionVersionArn=version,
         filterArn=only,
-        roleArn="arn:aws:iam::123456789012:role/r",
+        roleArn=personalize_role(),
         jobInput={"s3DataSource": {"path": f"s3://{bucket}/in/users.json"}},
         jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/out/"}},
         numResults=7,

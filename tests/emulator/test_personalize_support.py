@@ -61,10 +61,65 @@ def wait(describe, key: str, timeout: float = 60.0, want: str = "ACTIVE") -> dic
         time.sleep(0.02)
 
 
+PERSONALIZE_ROLE = "personalize-tests"
+BUCKETS = "arn:aws:s3:::personalize-test-*"
+
+
+def personalize_role() -> str:
+    """The role the tests hand Personalize's jobs, as AWS wants it: trusting
+    personalize.amazonaws.com, reading and writing the tests' buckets."""
+    iam = boto3.client("iam")
+    try:
+        return iam.get_role(RoleName=PERSONALIZE_ROLE)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "personalize.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    arn = iam.create_role(RoleName=PERSONALIZE_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    access = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKETS},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": f"{BUCKETS}/*",
+            },
+        ],
+    }
+    iam.put_role_policy(
+        RoleName=PERSONALIZE_ROLE, PolicyName="s3", PolicyDocument=json.dumps(access)
+    )
+    return arn["Role"]["Arn"]
+
+
+def personalize_bucket(bucket: str | None = None) -> str:
+    """A new bucket whose policy lets Personalize in (its documented requirement)."""
+    s3 = boto3.client("s3")
+    bucket = bucket or unique("personalize-test")
+    s3.create_bucket(Bucket=bucket)
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "personalize.amazonaws.com"},
+        "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return bucket
+
+
 def upload_csv(frame, key: str | None = None) -> str:
     s3 = boto3.client("s3")
-    bucket = unique("personalize-test")
-    s3.create_bucket(Bucket=bucket)
+    bucket = personalize_bucket()
     key = key or "interactions.csv"
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
@@ -74,8 +129,7 @@ def upload_csv(frame, key: str | None = None) -> str:
 
 def put_text(text: str) -> str:
     s3 = boto3.client("s3")
-    bucket = unique("personalize-test")
-    s3.create_bucket(Bucket=bucket)
+    bucket = personalize_bucket()
     s3.put_object(Bucket=bucket, Key="data.csv", Body=text.encode())
     return f"s3://{bucket}/data.csv"
 
@@ -114,7 +168,7 @@ def group_with_data(personalize, interactions, items=None, users=None) -> dict:
             jobName=unique("import"),
             datasetArn=dataset,
             dataSource={"dataLocation": upload_csv(frame)},
-            roleArn="arn:aws:iam::123456789012:role/personalize",
+            roleArn=personalize_role(),
         )["datasetImportJobArn"]
         status = wait(
             lambda j=job: personalize.describe_dataset_import_job(datasetImportJobArn=j),

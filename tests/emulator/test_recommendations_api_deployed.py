@@ -16,6 +16,19 @@ from workshop_lib import deploy
 from workshop_lib.paths import SAMPLE_DATA_DIR
 
 MISSING = "arn:aws:personalize:us-east-1:123456789012:campaign/no-such-campaign"
+# the function's role as exercise 3 makes it: recommendations from the account's campaigns
+READ_CAMPAIGNS = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "personalize:GetRecommendations",
+                "Resource": "arn:aws:personalize:us-east-1:123456789012:campaign/*",
+            }
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -29,7 +42,7 @@ def function(aws_env, tmp_path):
         boto3.client("lambda"),
         name,
         "recommendations_api",
-        lambda_role(),
+        lambda_role(READ_CAMPAIGNS),
         environment={"RECOMMENDATIONS_CAMPAIGN_ARN": MISSING, "FILTER_ARNS": "{}"},
         extra_files=["products.csv"],
         source_dir=tmp_path,

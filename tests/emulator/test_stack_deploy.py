@@ -324,3 +324,22 @@ def test_deleting_the_stack_removes_the_learner_policy(deleted):
     with pytest.raises(ClientError) as missing:
         boto3.client("iam").get_policy(PolicyArn=deleted["LearnerPolicyArn"])
     assert missing.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_every_policy_of_the_stack_passes_parliament(stack):
+    """The roles' inline policies, LearnerPolicy and the bucket policy: no unknown action, no
+    resource that does not fit its action (parliament, AWS's Service Authorization Reference)."""
+    from tests.policy_lint import problems
+
+    iam = boto3.client("iam")
+    found = []
+    for key, arn in stack["outputs"].items():
+        if key.endswith("RoleArn"):
+            found += problems(inline_policy(arn), key)
+    learner = stack["outputs"]["LearnerPolicyArn"]
+    version = iam.get_policy(PolicyArn=learner)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=learner, VersionId=version)["PolicyVersion"]
+    found += problems(document["Document"], "LearnerPolicy")
+    bucket = json.loads(boto3.client("s3").get_bucket_policy(Bucket=stack["bucket"])["Policy"])
+    found += problems(bucket, "DataBucketPolicy")
+    assert found == []

@@ -33,6 +33,7 @@ from tests.notebooks.setup_stack import (
 )
 from workshop_lib import prepare
 from workshop_lib.__main__ import main
+from workshop_lib.emulator.iam.principals import learner_access_key
 from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
 from workshop_lib.runner import NotebookResult, run_notebooks
 from workshop_lib.settings import LOCAL_ACCOUNT_ID
@@ -73,6 +74,7 @@ class Prepared:
     check_requests: list[dict] = field(default_factory=list)  # what `prepare --check` called
     policies: dict[str, list[dict]] = field(default_factory=dict)  # the deployed stack's
     roles: dict[str, str] = field(default_factory=dict)
+    learner_key: str = ""  # connect(stack=...) signs the kernel's calls as LearnerPolicy's
     stack_id: str = ""
 
 
@@ -178,6 +180,7 @@ def _prepare_then_session(tmp_path_factory) -> Prepared:
             run.check_requests = read_log(log)[start:]
             run.policies = deployed_policies(owner, stack_outputs)
             run.roles, run.stack_id = stack_roles(stack_outputs), stack_id
+            run.learner_key = learner_access_key(stack_outputs["LearnerPolicyArn"])
     for result in run.results:
         print(f"\n{result.notebook}, cold (prepare's run, tasks undone): {result.seconds:.1f} s")
     for label, result in run.session.items():
@@ -284,7 +287,9 @@ def test_the_learner_policy_allows_what_check_calls(prepared):
         "DescribeCampaign",
         "ListBatchInferenceJobs",
     }
-    attribution = Attribution.of(["test"], prepared.roles, "segment", [OWNER_KEY])
+    # "test": connect reads the stack before it signs as the learner
+    keys = ["test", prepared.learner_key]
+    attribution = Attribution.of(keys, prepared.roles, "segment", [OWNER_KEY])
     where = Where(
         LOCAL_ACCOUNT_ID, REGION, {STACK: prepared.stack_id, prepared.stack_id: prepared.stack_id}
     )

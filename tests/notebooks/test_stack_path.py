@@ -35,6 +35,7 @@ from tests.notebooks.setup_stack import (
 )
 from workshop_lib import cleanup, stack
 from workshop_lib.__main__ import main
+from workshop_lib.emulator.iam.principals import learner_access_key
 from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
 from workshop_lib.runner import NotebookResult, run_notebooks
 from workshop_lib.settings import LOCAL_ACCOUNT_ID
@@ -43,7 +44,14 @@ pytestmark = pytest.mark.slow
 
 STACK = "stackpath"
 PREFIX = "stackpath"
-LEARNER_KEY = "test"  # connect(target="local") signs the kernel's calls with it
+PLACEHOLDER_KEY = "test"  # the account owner's: the cleanup CLI deletes the stack with it
+
+
+def learner_key(run: StackRun) -> str:
+    """connect(stack=...) on the local target signs the kernel's calls as LearnerPolicy's."""
+    return learner_access_key(run.outputs["LearnerPolicyArn"])
+
+
 SEGMENT_KEY = "segment"  # emulator/segment/lambda_destination.py invokes the function with it
 FUNCTIONS = (f"{PREFIX}-recommendations-api", f"{PREFIX}-segment-destination")
 # --delete-stack "needs the rights of whoever deployed the stack" (setup/README.md)
@@ -190,7 +198,8 @@ def test_every_role_handed_to_a_service_is_the_stacks(stack_run):
     handed = {
         (e["operation"], e["params"].get("Role") or e["params"].get("roleArn"))
         for e in stack_run.phase("notebooks", "cli")
-        if e["key"] == LEARNER_KEY and (e["params"].get("Role") or e["params"].get("roleArn"))
+        if e["key"] == learner_key(stack_run)
+        and (e["params"].get("Role") or e["params"].get("roleArn"))
     }
     outputs = stack_run.outputs
     assert handed == {
@@ -244,7 +253,9 @@ def test_the_cleanup_cli_deletes_the_stack(stack_run):
 def _coverage(run: StackRun, start: str, end: str | None = None, unchecked=frozenset()):
     functions = {f: role_name(arn) for f, arn in run.after_04.get("function roles", {}).items()}
     by_role_name = {role_name(arn): name for name, arn in stack_roles(run.outputs).items()}
-    attribution = Attribution.of([LEARNER_KEY], stack_roles(run.outputs), SEGMENT_KEY, [OWNER_KEY])
+    attribution = Attribution.of(
+        [learner_key(run)], stack_roles(run.outputs), SEGMENT_KEY, [OWNER_KEY, PLACEHOLDER_KEY]
+    )
     where = Where(LOCAL_ACCOUNT_ID, REGION, {STACK: run.stack_id, run.stack_id: run.stack_id})
     return gaps(
         run.phase(start, end),
@@ -266,7 +277,7 @@ def test_every_principal_of_the_stack_made_calls(stack_run):
     """The attribution works: the learner, every role of the stack (the notebook role apart)."""
     _ok(stack_run)
     attribution = Attribution.of(
-        [LEARNER_KEY], stack_roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY]
+        [learner_key(stack_run)], stack_roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY]
     )
     seen = {attribution.principal(e) for e in stack_run.phase("notebooks")}
     assert {LEARNER, *stack_roles(stack_run.outputs)} - seen == set()
@@ -290,7 +301,9 @@ def test_the_bucket_policy_lets_personalize_make_its_s3_calls(stack_run):
     in as well as the role it was given (its documented requirement): each S3 call of its import
     and batch jobs must be allowed by the bucket policy's Personalize statements too."""
     _ok(stack_run)
-    attribution = Attribution.of([LEARNER_KEY], stack_roles(stack_run.outputs), SEGMENT_KEY)
+    attribution = Attribution.of(
+        [learner_key(stack_run)], stack_roles(stack_run.outputs), SEGMENT_KEY
+    )
     calls = [e for e in stack_run.log if attribution.principal(e) == "PersonalizeRole"]
     assert {e["operation"] for e in calls} == {"GetObject", "PutObject"}
     personalize = [

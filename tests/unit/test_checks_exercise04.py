@@ -20,6 +20,7 @@ import pytest
 from tests.emulator.test_personalize_support import (
     INTERACTIONS_SCHEMA,
     RECIPE,
+    personalize_role,
     point_boto3_at,
     upload_csv,
     wait,
@@ -81,7 +82,7 @@ def shop(emulator):
         jobName=ws.name("import"),
         datasetArn=dataset,
         dataSource={"dataLocation": upload_csv(_history())},
-        roleArn="arn:aws:iam::123456789012:role/personalize",
+        roleArn=personalize_role(),
     )["datasetImportJobArn"]
     wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob")
     solution = p.create_solution(

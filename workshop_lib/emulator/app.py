@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from . import HEALTH_PATH, RESET_PATH, request_log
 from .aws_request import AwsRequest
 from .errors import aws_error
+from .iam import enforce as iam_enforce
 from .moto_passthrough import MotoPassthrough
 from .providers import Provider, Route
 from .providers import provider_classes as discovered_providers
@@ -74,6 +75,7 @@ class EmulatorApp:
             "started_at": self.started_at,
             "uptime_seconds": round(time.time() - self.started_at, 1),
             "credentials": "any credentials are accepted (local use only)",
+            "iam": iam_enforce.stats(),  # enforced? requests checked and denied
             "providers": [self.moto.info()] + [p.info() for p in self.providers],
         }
 
@@ -99,6 +101,9 @@ class EmulatorApp:
         request_log.record(request)  # only with $WORKSHOP_EMULATOR_REQUEST_LOG set
         if request.path.startswith("/_emulator/"):
             return self._control(request)(environ, start_response)
+        denied = iam_enforce.check(request)  # IAM as AWS enforces it (WORKSHOP_EMULATOR_IAM)
+        if denied is not None:
+            return denied(environ, start_response)
         for route in self.routes:
             if route.matches(request):
                 try:

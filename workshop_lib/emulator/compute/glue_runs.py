@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import request_log
+from ..iam.service_roles import glue_role_problem
 from .logs import LogWriter
 
 if TYPE_CHECKING:
@@ -218,6 +219,10 @@ class GlueRunner:
             self.logs.flush()
 
     def _execute_in(self, run: JobRun, job: dict, workdir: Path) -> None:
+        refused = glue_role_problem(job.get("Role"))  # Glue assumes the job's role first
+        if refused:
+            run.set_state("FAILED", refused)
+            return
         command = job.get("Command", {})
         script = self._fetch_script(run, command.get("ScriptLocation", ""), workdir)
         if script is None or run.stop_requested:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 
+from ..iam.service_roles import personalize_job_problem
 from . import recipes
 from .control import arn
 from .imports import ImportFailure, read_objects, split_location
@@ -78,6 +79,9 @@ class BatchOps:
         if self._running("batch-inference-job", region) >= self.quotas["running_batch_jobs"]:
             raise limit_exceeded("More than 5 resources with PENDING or IN_PROGRESS status.")
         resource_arn = arn(region, "batch-inference-job", name)
+        refused = personalize_job_problem(body["roleArn"], [source], [target], resource_arn)
+        if refused:  # AWS checks the role and the bucket policy when the job is created
+            raise invalid(refused)
         fields = {
             "jobName": name,
             "batchInferenceJobArn": resource_arn,

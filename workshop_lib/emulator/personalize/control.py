@@ -16,6 +16,7 @@ import time
 import uuid
 from typing import Any
 
+from ..iam.service_roles import personalize_job_problem
 from . import recipes, schemas
 from .data import DatasetData
 from .filters import parse_filter
@@ -330,6 +331,9 @@ class ControlPlane:
         if self._running("dataset-import-job", region) >= self.quotas["running_imports"]:
             raise limit_exceeded("More than 5 resources with PENDING or IN_PROGRESS status.")
         resource_arn = arn(region, "dataset-import-job", name)
+        refused = personalize_job_problem(body.get("roleArn"), [location], [], resource_arn)
+        if refused:  # AWS checks the role and the bucket policy when the job is created
+            raise invalid(refused)
         fields = {
             "jobName": name,
             "datasetImportJobArn": resource_arn,
