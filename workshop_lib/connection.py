@@ -155,10 +155,20 @@ def _connect_local(region: str | None, port: int | None) -> tuple[str, dict, str
     region = region or os.environ.get("AWS_REGION") or DEFAULT_LOCAL_REGION
     status, started = process.start(resolved_port)
     _point_environment_at(status.url, region, resolved_port)
-    state = "started" if started else "already running"
-    print(f"Local emulator {state} at {status.url} (pid {status.pid}).")
+    print(_local_emulator_line(status, started))
     identity = _identity(boto3.Session(region_name=region), "The local emulator")
     return region, identity, status.url
+
+
+def _local_emulator_line(status, started: bool) -> str:
+    """Where the learner stands: a new or running emulator, and what it kept from before."""
+    from .emulator import process
+
+    state = "started" if started else "already running"
+    line = f"Local emulator {state} at {status.url} (pid {status.pid})"
+    if not status.state:  # an emulator of an older kit
+        return line + "."
+    return f"{line}; its state: {process.describe_state(status.state)}."
 
 
 def _check_personalize_region(session: boto3.Session) -> None:
