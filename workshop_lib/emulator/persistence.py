@@ -25,6 +25,8 @@ import os
 import pickle
 import threading
 import time
+import weakref
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,12 +53,31 @@ _LOCK = type(threading.Lock())
 _RLOCK = type(threading.RLock())
 
 
+def _reduce_defaultdict(value: defaultdict) -> tuple:
+    """moto writes `defaultdict(lambda: {})`: a lambda has no name to pickle, but what it makes
+    does (an empty dict, list, set)."""
+    factory = value.default_factory
+    if getattr(factory, "__name__", "") == "<lambda>":
+        made = factory()
+        if type(made) not in (dict, list, set) or made:
+            raise pickle.PicklingError(f"cannot save a defaultdict whose factory makes {made!r}")
+        factory = type(made)
+    return defaultdict, (factory,), None, None, iter(value.items())
+
+
+def _reduce_weak_values(value: weakref.WeakValueDictionary) -> tuple:
+    return weakref.WeakValueDictionary, (dict(value.items()),)
+
+
 def dispatch_table() -> dict:
-    """copyreg's table, plus: a lock pickles as a new unlocked lock (nothing waits on it after
-    a restart)."""
+    """copyreg's table, plus what moto's and the providers' objects hold: a lock pickles as a
+    new unlocked lock (nothing waits on it after a restart), a WeakValueDictionary by its
+    items, a defaultdict of a lambda by what the lambda makes."""
     table = copyreg.dispatch_table.copy()
     table[_LOCK] = lambda lock: (threading.Lock, ())
     table[_RLOCK] = lambda lock: (threading.RLock, ())
+    table[defaultdict] = _reduce_defaultdict
+    table[weakref.WeakValueDictionary] = _reduce_weak_values
     return table
 
 

@@ -6,6 +6,7 @@ EmulatorApp hands these to persistence.Persistence, which decides when to save.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +62,16 @@ def versions() -> dict[str, str]:
 
 
 def snapshot(app: EmulatorApp) -> dict[str, Any]:
-    return {
-        "moto": moto_snapshot.snapshot(),
-        "providers": {p.name: p.snapshot() for p in app.providers},
-    }
+    parts: list[tuple[str, Callable[[], Any]]] = [("moto", moto_snapshot.snapshot)]
+    parts += [(p.name, p.snapshot) for p in app.providers]
+    out: dict[str, Any] = {}
+    for name, take in parts:
+        try:
+            out[name] = take()
+        except Exception as exc:
+            exc.add_note(f"(while taking the state of {name})")
+            raise
+    return {"moto": out.pop("moto"), "providers": out}
 
 
 def restore(app: EmulatorApp, doc: dict[str, Any]) -> None:

@@ -114,17 +114,21 @@ class AthenaProvider(Provider):
         import copy
 
         with self._lock:
-            return {
+            state = {
                 name: {
                     "work_groups": dict(region.work_groups),
                     "tokens": dict(region.tokens),
                     "executions": {
-                        query_id: copy.copy(execution)
+                        query_id: copy.copy(execution)  # its context: below
                         for query_id, execution in region.executions.items()
                     },
                 }
                 for name, region in self._regions.items()
             }
+        for saved in state.values():
+            for execution in saved["executions"].values():
+                execution.context = None  # a running query's DuckDB connection and clients
+        return state
 
     def restore(self, state: Any) -> None:
         from ..athena.execution import FINAL_STATES
@@ -135,7 +139,6 @@ class AthenaProvider(Provider):
                 region.work_groups.update(saved["work_groups"])
                 region.tokens.update(saved["tokens"])
                 for execution in saved["executions"].values():
-                    execution.context = None  # a live DuckDB connection is not state
                     if execution.state not in FINAL_STATES:  # the emulator stopped mid-query
                         execution.state, execution.completed = "FAILED", time.time()
                         execution.reason = "The local emulator stopped while the query ran."
