@@ -8,7 +8,8 @@ then measures, from the emulator's health report:
         over several saves each caused by one small S3 put;
   restore: the time to load the file at start, and start-to-answering of the whole process,
         over several stop/start cycles;
-  the state file's size.
+  the state file's size. Restoring imports the moto modules the state uses (API Gateway's pulls
+  in jsonschema and more), which an empty emulator imports later, at its first call to them.
 --existing measures the emulator of $WORKSHOP_EMULATOR_PORT / $WORKSHOP_STATE_DIR as it is
 (e.g. after `make workshop`), without running the notebooks.
 """
@@ -21,6 +22,7 @@ import socket
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 import boto3
 
@@ -71,7 +73,7 @@ def main() -> None:
         began = time.perf_counter()
         results = run_notebooks(
             "local",
-            output_dir=tempfile.mkdtemp(prefix="bench-notebooks-"),
+            output_dir=Path(tempfile.mkdtemp(prefix="bench-notebooks-")),
             only=["01", "02", "03", "04"],
         )
         failed = [r for r in results if r.status != "ok"]
@@ -94,24 +96,29 @@ def main() -> None:
     size = state_file(port).stat().st_size
 
     restores, starts = [], []
-    counts = {}
     for _ in range(args.restarts):
         process.stop(port)
         began = time.perf_counter()
         status, _ = process.start(port)
         starts.append(time.perf_counter() - began)
         restores.append(status.state["restore_seconds"])
-        counts = status.state.get("counts", {})
-    if not args.existing:
-        process.stop(port)
+    state = status.state
+    process.stop(port)
+    began = time.perf_counter()
+    process.start(port, ephemeral=True)  # the same start, with nothing to restore
+    empty_start = time.perf_counter() - began
+    process.stop(port)
+    if args.existing:
+        process.start(port)  # as it was: durable, with its state
 
-    print(f"\nstate after notebooks 01-04: {', '.join(f'{v} {k}' for k, v in counts.items())}")
+    print(f"\nstate after notebooks 01-04: {process.describe_state(state)}")
     print(f"{'measure':44} {'median':>9} {'max':>9}")
     rows = [
         ("save: requests held off (snapshot), ms", pauses),
         ("save: file write + fsync + rename, ms", writes),
         ("restore: loading the state at start, s", restores),
         ("restore: start until the emulator answers, s", starts),
+        ("(an empty start, for comparison), s", [empty_start]),
     ]
     for name, values in rows:
         print(f"{name:44} {statistics.median(values):9.3f} {max(values):9.3f}")

@@ -317,3 +317,8 @@ def test_an_ephemeral_emulator_saves_nothing(tmp_path, monkeypatch):
         assert s3.list_buckets()["Buckets"] == []
     finally:
         process.stop(port)
+
+
+def test_throwaway_emulators_of_the_tests_keep_state_in_memory(emulator):
+    assert emulator.app.persistence.report == {"mode": "ephemeral", "started": "empty"}
+    assert emulator.app.health()["state"]["mode"] == "ephemeral"
