@@ -79,3 +79,51 @@ def test_the_connect_line_says_what_was_restored():
     assert "restored from 20" in line
     assert describe_state({"mode": "durable", "started": "empty"}) == "started empty"
     assert "memory only" in describe_state({"mode": "ephemeral", "started": "empty"})
+
+
+def _persistence(path, restore=lambda doc: None, reset=lambda: None, state=None):
+    return persistence.Persistence(
+        path,
+        snapshot=lambda: {"state": state if state is not None else {"n": 1}},
+        restore=restore,
+        reset=reset,
+        versions={"format": "test"},
+    )
+
+
+def test_a_change_is_saved_once_and_a_reset_forgets_it(tmp_path):
+    path = tmp_path / "emulator-1.state"
+    saver = _persistence(path)
+    saver.restore()
+    assert saver.save() and not path.exists()  # nothing changed: nothing written
+    saver.changed()
+    saver.changed()
+    assert saver.save() and persistence.read_state(path, saver.versions)["state"] == {"n": 1}
+    emptied = []
+    saver.changed()
+    saver.forget(lambda: emptied.append(True))
+    assert emptied == [True] and not path.exists()
+    assert saver.save() and not path.exists()  # the change before the reset is not written
+    assert saver.report["started"] == "empty" and "reset_at" in saver.report
+    saver.close()
+
+
+def test_a_state_the_code_cannot_take_back_is_set_aside(tmp_path):
+    path = tmp_path / "emulator-1.state"
+    first = _persistence(path)
+    first.restore()
+    first.changed()
+    first.close()  # saves what is pending
+    assert path.exists()
+
+    def broken(doc):
+        raise AttributeError("'Resource' object has no attribute 'new_field'")
+
+    resets = []
+    second = _persistence(path, restore=broken, reset=lambda: resets.append(True))
+    second.restore()
+    assert resets == [True] and second.report["started"] == "empty"
+    assert "could not be restored (AttributeError" in second.report["note"]
+    assert len(list(tmp_path.glob("emulator-1.state.unreadable-*"))) == 1
+    assert not path.exists()
+    second.close()

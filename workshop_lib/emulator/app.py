@@ -80,7 +80,7 @@ class EmulatorApp:
             "uptime_seconds": round(time.time() - self.started_at, 1),
             "credentials": "any credentials are accepted (local use only)",
             "providers": [self.moto.info()] + [p.info() for p in self.providers],
-            "state": self.persistence.report,
+            "state": dict(self.persistence.report),  # a copy: the saving thread updates it
         }
 
     def reset(self) -> None:

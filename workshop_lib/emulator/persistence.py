@@ -212,10 +212,6 @@ class Persistence:
         self.report: dict[str, Any] = {"mode": "ephemeral" if path is None else "durable"}
         self._thread: threading.Thread | None = None
 
-    @property
-    def durable(self) -> bool:
-        return self.path is not None
-
     # restore ----------------------------------------------------------------------------------
 
     def restore(self) -> None:
@@ -228,23 +224,15 @@ class Persistence:
         try:
             doc = read_state(self.path, self.versions)
         except (UnreadableState, OSError) as exc:
-            aside = set_aside(self.path)
-            note = f"The saved state {self.path} could not be used ({exc}); it was set aside as "
-            note += f"{aside.name} and the emulator started empty."
-            log.warning(note)
-            self.report["note"] = note
+            self._start_empty(f"could not be used ({exc})")
             doc = None
         if doc is not None:
             try:
                 self._restore(doc)
-            except Exception as exc:  # a state the code cannot take back: start empty
+            except Exception as exc:  # a state this code cannot take back: start empty
                 log.exception("restoring %s failed", self.path)
                 self._reset()
-                aside = set_aside(self.path)
-                note = f"The saved state {self.path} could not be restored ({exc}); it was set "
-                note += f"aside as {aside.name} and the emulator started empty."
-                log.warning(note)
-                self.report["note"] = note
+                self._start_empty(f"could not be restored ({type(exc).__name__}: {exc})")
                 doc = None
         if doc is not None:
             seconds = time.perf_counter() - began
@@ -257,6 +245,16 @@ class Persistence:
             log.info("Restored the state saved at %s in %.2f s", _when(doc["saved_at"]), seconds)
         self._thread = threading.Thread(target=self._run, name="state-saver", daemon=True)
         self._thread.start()
+
+    def _start_empty(self, why: str) -> None:
+        """Keep the bad file for a look later, say so in the log and the health report."""
+        try:
+            kept = f"it was set aside as {set_aside(self.path).name}"
+        except OSError as exc:
+            kept = f"it could not be moved aside ({exc}) and will be overwritten"
+        note = f"The saved state {self.path} {why}; {kept}, and the emulator started empty."
+        log.warning(note)
+        self.report["note"] = note
 
     # changes ----------------------------------------------------------------------------------
 
