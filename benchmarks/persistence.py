@@ -71,14 +71,19 @@ def main() -> None:
         from workshop_lib.runner import run_notebooks
 
         began = time.perf_counter()
-        results = run_notebooks(
-            "local",
-            output_dir=Path(tempfile.mkdtemp(prefix="bench-notebooks-")),
-            only=["01", "02", "03", "04"],
-        )
-        failed = [r for r in results if r.status != "ok"]
+        try:
+            results = run_notebooks(
+                "local",
+                output_dir=Path(tempfile.mkdtemp(prefix="bench-notebooks-")),
+                only=["01", "02", "03", "04"],
+            )
+        except BaseException:
+            process.stop(port)  # the emulator the runner started
+            raise
+        failed = [(r.notebook, r.error) for r in results if r.status != "ok"]
         if failed:
-            raise SystemExit(f"notebooks failed: {[(r.notebook, r.error) for r in failed]}")
+            process.stop(port)
+            raise SystemExit(f"notebooks failed: {failed}")
         print(f"notebooks 01-04 ran in {time.perf_counter() - began:.0f} s")
     status, _ = process.start(port)
     s3 = boto3.client(
