@@ -16,8 +16,6 @@ from typing import Any
 
 from .persistence import dispatch_table
 
-_REF = "iam-aws-managed-policy"
-
 
 def _backend_dicts() -> list[Any]:
     from moto.core.base_backend import BackendDict
@@ -34,23 +32,17 @@ def _location(backend_dict: Any) -> tuple[str, str]:
     raise LookupError(f"no module attribute holds moto's {backend_dict.service_name} backends")
 
 
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> Any:
-        from moto.iam.models import AWSManagedPolicy
+def aws_managed_policy(account: str, partition: str, arn: str) -> Any:
+    """At restore: the fresh IAM backend's copy of an AWS managed policy no one had attached."""
+    from moto.iam.models import iam_backends
 
-        if type(obj) is AWSManagedPolicy and obj.attachment_count == 0:
-            return (_REF, obj.account_id, obj.partition, obj.arn)
-        return None
+    return iam_backends[account][partition].managed_policies[arn]
 
 
-class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: Any) -> Any:
-        from moto.iam.models import iam_backends
-
-        kind, account, partition, arn = pid
-        if kind != _REF:
-            raise pickle.UnpicklingError(f"unknown reference {kind}")
-        return iam_backends[account][partition].managed_policies[arn]
+def _reduce_aws_policy(policy: Any) -> Any:
+    if policy.attachment_count == 0:
+        return aws_managed_policy, (policy.account_id, policy.partition, policy.arn)
+    return object.__reduce_ex__(policy, pickle.HIGHEST_PROTOCOL)  # in use: saved whole
 
 
 def snapshot() -> bytes:
@@ -59,15 +51,19 @@ def snapshot() -> bytes:
         _location(bd): {account: dict(regions) for account, regions in bd.items()}
         for bd in _backend_dicts()
     }
+    from moto.iam.models import AWSManagedPolicy
+
+    table = dispatch_table()
+    table[AWSManagedPolicy] = _reduce_aws_policy  # by type: no Python call for other objects
     buffer = io.BytesIO()
-    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = dispatch_table()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = table
     pickler.dump(state)
     return buffer.getvalue()
 
 
 def restore(data: bytes) -> None:
-    state = _Unpickler(io.BytesIO(data)).load()
+    state = pickle.loads(data)
     for (module, attribute), accounts in state.items():
         backend_dict = getattr(importlib.import_module(module), attribute)
         for account, regions in accounts.items():

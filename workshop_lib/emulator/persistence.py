@@ -35,7 +35,7 @@ from .config import state_dir
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when what snapshot() returns changes shape: older files are set aside
+FORMAT = 2  # bump when what snapshot() returns changes shape: older files are set aside
 MAGIC = b"workshop-emulator-state\n"
 QUIET_SECONDS = 0.5
 MAX_DELAY_SECONDS = 2.0
@@ -126,8 +126,17 @@ def read_state(path: Path, versions: dict[str, str]) -> dict | None:
         raise UnreadableState(f"it is damaged ({type(exc).__name__}: {exc})") from None
     if not isinstance(doc, dict) or doc.get("versions") != versions:
         found = doc.get("versions") if isinstance(doc, dict) else None
-        raise UnreadableState(f"it was written by {found}, this emulator is {versions}")
+        raise UnreadableState(
+            f"it was written by another version of the emulator ({_versions(found)}; "
+            f"this one: {_versions(versions)})"
+        )
     return doc
+
+
+def _versions(versions: Any) -> str:
+    if not isinstance(versions, dict):
+        return "unknown"
+    return ", ".join(f"{name} {value}" for name, value in versions.items())
 
 
 def set_aside(path: Path) -> Path:
