@@ -5,7 +5,6 @@ EmulatorApp hands these to persistence.Persistence, which decides when to save.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,8 +15,6 @@ from .persistence import Persistence
 
 if TYPE_CHECKING:
     from .app import EmulatorApp
-
-log = logging.getLogger(__name__)
 
 # Operations that only read (every protocol names its operations this way). A read never makes
 # the emulator save; background work that changes state (training, query and job runs) says so
