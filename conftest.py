@@ -1,7 +1,8 @@
 """Session-wide isolation for every test, nbval notebook included.
 
 Tests get their own emulator port and state folder (so a learner's running emulator is never
-touched) and no AWS configuration from the machine (so nothing can reach a real account).
+touched), emulators that save nothing (WORKSHOP_EMULATOR_EPHEMERAL) and no AWS configuration
+from the machine (so nothing can reach a real account).
 Tests marked `aws` run only with WORKSHOP_TEST_AWS=1, which also keeps the machine's AWS settings.
 """
 
@@ -25,7 +26,14 @@ REAL_AWS = os.environ.get("WORKSHOP_TEST_AWS") == "1"
 for _name in [n for n in os.environ if n.startswith(("AWS_", "WR_", "WORKSHOP_"))]:
     if not (REAL_AWS and _name.startswith(("AWS_", "WORKSHOP_STACK"))):
         del os.environ[_name]  # a real-account run keeps its credentials and stack
-os.environ.update({"WORKSHOP_STATE_DIR": _STATE, "WORKSHOP_EMULATOR_PORT": str(_free_port())})
+os.environ.update(
+    {
+        "WORKSHOP_STATE_DIR": _STATE,
+        "WORKSHOP_EMULATOR_PORT": str(_free_port()),
+        # throwaway emulators keep nothing; persistence tests turn this off where they test it
+        "WORKSHOP_EMULATOR_EPHEMERAL": "1",
+    }
+)
 if not REAL_AWS:
     os.environ.update(
         {

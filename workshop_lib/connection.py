@@ -155,8 +155,7 @@ def _connect_local(region: str | None, port: int | None) -> tuple[str, dict, str
     region = region or os.environ.get("AWS_REGION") or DEFAULT_LOCAL_REGION
     status, started = process.start(resolved_port)
     _point_environment_at(status.url, region, resolved_port)
-    state = "started" if started else "already running"
-    print(f"Local emulator {state} at {status.url} (pid {status.pid}).")
+    print(_local_emulator_line(status, started))
     identity = _identity(boto3.Session(region_name=region), "The local emulator")
     return region, identity, status.url
 
@@ -169,6 +168,17 @@ def _sign_as_learner(policy_arn: str, region: str) -> dict:
     _set_env("AWS_ACCESS_KEY_ID", learner_access_key(policy_arn))
     boto3.setup_default_session(region_name=region)
     return _identity(boto3.Session(region_name=region), "The local emulator")
+
+
+def _local_emulator_line(status, started: bool) -> str:
+    """Where the learner stands: a new or running emulator, and what it kept from before."""
+    from .emulator import process
+
+    state = "started" if started else "already running"
+    line = f"Local emulator {state} at {status.url} (pid {status.pid})"
+    if not status.state:  # an emulator of an older kit
+        return line + "."
+    return f"{line}; its state: {process.describe_state(status.state)}."
 
 
 def _check_personalize_region(session: boto3.Session) -> None:

@@ -5,21 +5,21 @@ from __future__ import annotations
 import os
 import re
 
+# The emulator owns these; the client reads them from it (never the reverse).
+from .emulator.config import DEFAULT_PORT as DEFAULT_PORT
+from .emulator.config import ENV_PORT as ENV_PORT
+from .emulator.config import LOCAL_ACCOUNT_ID as LOCAL_ACCOUNT_ID
+from .emulator.config import WorkshopConfigError as WorkshopConfigError
+from .emulator.config import resolve_port as resolve_port
+
 DEFAULT_TARGET = "local"
 TARGETS = ("local", "aws")
 DEFAULT_LOCAL_REGION = "us-east-1"
-DEFAULT_PORT = 4599
 DEFAULT_PREFIX = "segment-personalize"
-LOCAL_ACCOUNT_ID = "123456789012"  # the account moto answers for
 
 ENV_TARGET = "WORKSHOP_TARGET"
-ENV_PORT = "WORKSHOP_EMULATOR_PORT"
 ENV_PREFIX = "WORKSHOP_PREFIX"
 ENV_STACK = "WORKSHOP_STACK"
-
-
-class WorkshopConfigError(RuntimeError):
-    """A setting is missing or wrong; the message says what to set and where."""
 
 
 def resolve_target(target: str | None) -> str:
@@ -29,19 +29,6 @@ def resolve_target(target: str | None) -> str:
             f"Unknown target {value!r}. Use target='local' (the emulator, no account needed) "
             f"or target='aws' (your AWS account), as an argument or in ${ENV_TARGET}."
         )
-    return value
-
-
-def resolve_port(port: int | str | None) -> int:
-    raw = port if port not in (None, "") else os.environ.get(ENV_PORT) or DEFAULT_PORT
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise WorkshopConfigError(
-            f"The emulator port must be a number, got {raw!r} (set --port or ${ENV_PORT})."
-        ) from None
-    if not 0 <= value <= 65535:
-        raise WorkshopConfigError(f"The emulator port must be 0-65535, got {value}.")
     return value
 
 

@@ -149,7 +149,7 @@ def test_start_holds_the_lock_while_it_checks_and_launches(state_dir, free_port,
 
     seen = []
 
-    def probe(port, timeout):
+    def probe(port, timeout, ephemeral):
         try:  # another holder (as another kernel's start would be) cannot take it now
             with FileLock(process.lock_file(port), timeout=0):
                 seen.append("free")

@@ -1,4 +1,4 @@
-"""``python -m workshop_lib.emulator {serve,start,stop,status} [--port N]``."""
+"""``python -m workshop_lib.emulator {serve,start,stop,status,reset} [--port N] [--ephemeral]``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import os
 import signal
 import sys
 
-from ..settings import ENV_PORT, WorkshopConfigError, resolve_port
 from . import process
+from .config import ENV_EPHEMERAL, ENV_PORT, WorkshopConfigError, ephemeral_from_env, resolve_port
+from .persistence import state_file
 from .server import PortInUseError
 
 
@@ -17,15 +18,21 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def _serve(port: int) -> int:
+def _serve(port: int, ephemeral: bool) -> int:
     from .server import make_emulator_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    server = make_emulator_server(port)
+    server = make_emulator_server(port, state_file=None if ephemeral else state_file(port))
     signal.signal(signal.SIGTERM, _interrupt)  # `stop` ends it as cleanly as Ctrl-C
+    report = server.app.persistence.report
+    kept = (
+        "It keeps its state in memory only (--ephemeral)."
+        if ephemeral
+        else f"It saves its state in {report['file']} ({report['started']} at start)."
+    )
     print(
         f"Workshop emulator on {server.app.base_url} (pid {os.getpid()}). "
-        "It accepts any credentials: local use only. Ctrl-C stops it.",
+        f"It accepts any credentials: local use only. {kept} Ctrl-C stops it.",
         flush=True,
     )
     try:
@@ -34,6 +41,7 @@ def _serve(port: int) -> int:
         pass
     finally:
         server.server_close()
+        server.app.persistence.close()  # the last changes, saved
     print("Emulator stopped.", flush=True)
     return 0
 
@@ -45,17 +53,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["serve", "start", "stop", "status"],
-        help="serve: foreground; start: background; stop; status",
+        choices=["serve", "start", "stop", "status", "reset"],
+        help="serve: foreground; start: background; stop; status; "
+        "reset: empty its state (the running emulator's and the saved one)",
     )
     parser.add_argument("--port", help=f"TCP port (default: ${ENV_PORT} or 4599)")
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help=f"keep the state in memory only, as ${ENV_EPHEMERAL}=1 does "
+        "(default: saved under the state folder and restored at the next start)",
+    )
     args = parser.parse_args(argv)
+    ephemeral = args.ephemeral or ephemeral_from_env()
     try:
         port = resolve_port(args.port)
         if args.command == "serve":
-            return _serve(port)
+            return _serve(port, ephemeral)
+        if args.command == "reset":
+            print(process.reset(port))
+            return 0
         if args.command == "start":
-            current, started = process.start(port)
+            current, started = process.start(port, ephemeral=ephemeral)
             print(("Started. " if started else "Already running. ") + current.describe())
             return 0
         if args.command == "stop":

@@ -7,11 +7,12 @@ import logging
 import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import HEALTH_PATH, RESET_PATH, request_log
+from . import HEALTH_PATH, RESET_PATH, request_log, state
 from .aws_request import AwsRequest
 from .errors import aws_error
 from .iam import enforce as iam_enforce
@@ -26,7 +27,10 @@ SERVICE_NAME = "workshop-emulator"
 class EmulatorApp:
     """One WSGI callable in front of everything the workshop talks to."""
 
-    def __init__(self, provider_classes: list[type[Provider]] | None = None) -> None:
+    def __init__(
+        self, provider_classes: list[type[Provider]] | None = None, state_file: Path | None = None
+    ) -> None:
+        """state_file: where the state is saved and restored from; None keeps it in memory."""
         self.started_at = time.time()
         self.port: int | None = None  # set by the server once bound
         self.moto = MotoPassthrough()
@@ -36,6 +40,7 @@ class EmulatorApp:
         classes = discovered_providers() if provider_classes is None else provider_classes
         self.providers = [cls(self) for cls in classes]
         self.routes: list[Route] = [r for p in self.providers for r in p.routes()]
+        self.persistence = state.attach(self, state_file)  # restores the saved state
 
     @property
     def base_url(self) -> str:
@@ -77,12 +82,21 @@ class EmulatorApp:
             "credentials": "any credentials are accepted (local use only)",
             "iam": iam_enforce.stats(),  # enforced? requests checked and denied
             "providers": [self.moto.info()] + [p.info() for p in self.providers],
+            "state": dict(self.persistence.report),  # a copy: the saving thread updates it
         }
 
     def reset(self) -> None:
+        """Forget everything, saved state included."""
+        self.persistence.forget(self.reset_live)
+
+    def reset_live(self) -> None:
         self.moto.reset()
         for provider in self.providers:
             provider.reset()
+
+    def state_changed(self) -> None:
+        """Background work (training, query and job runs) changed the state: save it soon."""
+        self.persistence.changed()
 
     def _control(self, request: AwsRequest) -> Response:
         if request.path == HEALTH_PATH and request.method == "GET":
@@ -101,6 +115,13 @@ class EmulatorApp:
         request_log.record(request)  # only with $WORKSHOP_EMULATOR_REQUEST_LOG set
         if request.path.startswith("/_emulator/"):
             return self._control(request)(environ, start_response)
+        with self.persistence.lock.shared():  # a save waits for requests in flight
+            body = self._dispatch(request, environ, start_response)
+        if state.changes_state(request):
+            self.persistence.changed()
+        return body
+
+    def _dispatch(self, request: AwsRequest, environ: dict, start_response: Any) -> Iterable[bytes]:
         denied = iam_enforce.check(request)  # IAM as AWS enforces it (WORKSHOP_EMULATOR_IAM)
         if denied is not None:
             return denied(environ, start_response)

@@ -22,9 +22,10 @@ from pathlib import Path
 import psutil
 from filelock import FileLock
 
-from ..paths import REPO_ROOT, state_dir
-from . import HEALTH_PATH
+from . import HEALTH_PATH, RESET_PATH
 from .app import SERVICE_NAME
+from .config import PACKAGE_ROOT, state_dir
+from .persistence import state_file
 from .server import HOST, PortInUseError, bind
 
 # No proxy for 127.0.0.1, whatever HTTP_PROXY says.
@@ -44,6 +45,7 @@ class Status:
     providers: list[dict] | None = None
     log_file: Path | None = None
     note: str = ""
+    state: dict | None = None  # the health endpoint's "state": started empty or restored, ...
 
     @property
     def url(self) -> str:
@@ -60,6 +62,8 @@ class Status:
             f"  pid {self.pid}, up {self.uptime_seconds:.0f} s",
             f"  providers: {names}",
         ]
+        if self.state:
+            lines.append(f"  state: {describe_state(self.state)}")
         if self.log_file:
             lines.append(f"  log: {self.log_file}")
         return "\n".join(lines)
@@ -110,7 +114,15 @@ def status(port: int) -> Status:
     doc = health(port)
     logged = log_file(port) if log_file(port).exists() else None
     if doc:
-        return Status(port, True, doc["pid"], doc["uptime_seconds"], doc["providers"], logged)
+        return Status(
+            port,
+            True,
+            doc["pid"],
+            doc["uptime_seconds"],
+            doc["providers"],
+            logged,
+            state=doc.get("state"),
+        )
     pid = _read_pid(port)
     if pid and _is_our_process(pid):
         return Status(
@@ -125,13 +137,14 @@ def status(port: int) -> Status:
     return Status(port, False, log_file=logged)
 
 
-def start(port: int, timeout: float = 60.0) -> tuple[Status, bool]:
+def start(port: int, timeout: float = 60.0, ephemeral: bool = False) -> tuple[Status, bool]:
     """Start the emulator in the background unless it runs; returns (status, started_now).
 
-    A lock file makes kernels that connect at the same moment share one emulator.
+    A lock file makes kernels that connect at the same moment share one emulator. It restores
+    the state saved under the state folder, unless ephemeral (or $WORKSHOP_EMULATOR_EPHEMERAL).
     """
     with FileLock(lock_file(port)):
-        return _start_locked(port, timeout)
+        return _start_locked(port, timeout, ephemeral)
 
 
 def detach_options(os_name: str = os.name) -> dict:
@@ -147,7 +160,7 @@ def detach_options(os_name: str = os.name) -> dict:
     return {"start_new_session": True}
 
 
-def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
+def _start_locked(port: int, timeout: float, ephemeral: bool) -> tuple[Status, bool]:
     current = status(port)
     if current.running:
         return current, False
@@ -155,11 +168,12 @@ def _start_locked(port: int, timeout: float) -> tuple[Status, bool]:
     log = log_file(port)
     with open(log, "wb") as out:  # a fresh log per start
         proc = subprocess.Popen(
-            [sys.executable, "-m", "workshop_lib.emulator", "serve", "--port", str(port)],
+            [sys.executable, "-m", "workshop_lib.emulator", "serve", "--port", str(port)]
+            + (["--ephemeral"] if ephemeral else []),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            cwd=REPO_ROOT,
+            cwd=PACKAGE_ROOT,
             **detach_options(),  # survives the kernel that started it
         )
     pid_file(port).write_text(str(proc.pid))
@@ -216,3 +230,42 @@ def stop(port: int) -> int | None:
         return None
     _terminate(pid)
     return pid
+
+
+def reset(port: int) -> str:
+    """Empty the emulator's state: the running one's (which forgets its saved file too), or the
+    file a stopped one would restore. Returns what was done, in a sentence."""
+    if health(port) is not None:
+        request = urllib.request.Request(f"http://{HOST}:{port}{RESET_PATH}", method="POST")
+        _opener.open(request, timeout=60).close()
+        return f"Reset the emulator on port {port}: it is empty, and so is its saved state."
+    path = state_file(port)
+    if path.exists():
+        path.unlink()
+        return f"Deleted the emulator's saved state {path}; it will start empty."
+    return f"No saved state for port {port} ({path}); nothing to reset."
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+def describe_state(state: dict) -> str:
+    """One line a learner understands: what the emulator holds from before, and since when."""
+    if state.get("mode") == "ephemeral":
+        return "kept in memory only (--ephemeral): a restart starts empty"
+    if state.get("started") == "restored":
+        counts = state.get("counts") or {}
+        what = ", ".join(_count(n, label) for label, n in counts.items()) or "nothing"
+        return f"restored from {_when(state['saved_at'])}: {what}"
+    text = "started empty"
+    if state.get("reset_at"):
+        text = f"reset at {_when(state['reset_at'])}"
+    if state.get("note"):
+        text += f" ({state['note']})"
+    return text
+
+
+def _count(n: int, label: str) -> str:
+    """2 buckets, 1 bucket (every label is a plural made with a final "s")."""
+    return f"{n} {label}" if n != 1 else f"1 {label.removesuffix('s')}"

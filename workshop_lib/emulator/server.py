@@ -6,6 +6,7 @@ import errno
 import logging
 import socket
 import threading
+from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -53,12 +54,19 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-def make_emulator_server(port: int, app: EmulatorApp | None = None) -> BaseWSGIServer:
-    """A threaded WSGI server for the emulator (port 0 picks a free port)."""
+def make_emulator_server(
+    port: int, app: EmulatorApp | None = None, state_file: Path | None = None
+) -> BaseWSGIServer:
+    """A threaded WSGI server for the emulator (port 0 picks a free port); with a state_file
+    and no app, the new app restores that file and saves into it (once the port is ours)."""
     from moto.server import MotoRequestHandler  # keeps S3 metadata names with "_"
 
     sock = bind(port)
-    app = app or EmulatorApp()
+    try:
+        app = app or EmulatorApp(state_file=state_file)
+    except BaseException:
+        sock.close()
+        raise
     # werkzeug would exit the process on a bind error; handing it a bound socket avoids that.
     server = make_server(
         HOST,
@@ -74,7 +82,9 @@ def make_emulator_server(port: int, app: EmulatorApp | None = None) -> BaseWSGIS
 
 
 class ThreadedEmulator:
-    """The emulator in a thread of this process: ``with ThreadedEmulator() as emu: emu.url``."""
+    """The emulator in a thread of this process: ``with ThreadedEmulator() as emu: emu.url``.
+
+    It keeps its state in memory only, unless given an app with a state file."""
 
     def __init__(self, port: int = 0, app: EmulatorApp | None = None) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -91,3 +101,4 @@ class ThreadedEmulator:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+        self.app.persistence.close()  # saves what is pending (a durable app only)

@@ -163,6 +163,7 @@ class Engine:
     """Runs the executions of one region against that region's Glue catalog and S3."""
 
     def __init__(self, app, region: str) -> None:
+        self.changed = app.state_changed  # a query's end is state to save
         self.s3 = app.client("s3", region)
         self.catalog = Catalog(app.client("glue", region))
         self.objects = ObjectCache(self.s3)
@@ -247,6 +248,7 @@ class Engine:
         execution.reason = reason
         execution.completed = time.time()
         execution.state = state
+        self.changed()
 
     def _dispatch(self, tree: exp.Expression, ctx: StatementContext) -> ResultSet:
         if isinstance(tree, exp.Command):

@@ -9,6 +9,7 @@ provides getResolvedOptions. stdout and stderr go to /aws-glue/python-jobs/outpu
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import secrets
 import shutil
@@ -217,6 +218,7 @@ class GlueRunner:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             self.logs.flush()
+            self.app.state_changed()  # the run's end is state to save
 
     def _execute_in(self, run: JobRun, job: dict, workdir: Path) -> None:
         refused = glue_role_problem(job.get("Role"))  # Glue assumes the job's role first
@@ -313,6 +315,21 @@ class GlueRunner:
         stream.close()
 
     # -- lifecycle -------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """The runs, without their processes (a process is not state)."""
+        with self._lock:
+            return {
+                key: [dataclasses.replace(run, process=None) for run in runs]
+                for key, runs in self.runs.items()
+            }
+
+    def restore(self, runs: dict) -> None:
+        for run in (r for group in runs.values() for r in group):
+            if run.state in ACTIVE_STATES:  # its script died with the emulator
+                run.set_state("FAILED", "The local emulator stopped during this run.")
+        with self._lock:
+            self.runs.update(runs)
 
     def reset(self) -> None:
         """Kill running scripts and forget every run."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 
 
 class NotFound(LookupError):

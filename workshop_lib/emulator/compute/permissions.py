@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 
 _INVOKE_ACTIONS = {"lambda:InvokeFunction", "lambda:*", "*"}
 

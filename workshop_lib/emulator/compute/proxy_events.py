@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from urllib.parse import parse_qsl
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 
 _TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
 _TEXT_SUFFIXES = ("+json", "+xml")

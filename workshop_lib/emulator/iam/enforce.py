@@ -17,7 +17,7 @@ import threading
 
 from werkzeug.wrappers import Response
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 from .. import request_log
 from ..errors import aws_error
 from . import enabled, principals, service_roles

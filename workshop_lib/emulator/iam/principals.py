@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 from ..request_log import INTERNAL_KEY_PREFIX, ROLE_KEY_PREFIX, role_access_key
 from .policy import Principal
 

@@ -4,7 +4,7 @@ texts AWS answers."""
 
 from __future__ import annotations
 
-from ...settings import LOCAL_ACCOUNT_ID
+from ..config import LOCAL_ACCOUNT_ID
 from . import enabled, principals
 from .policy import Principal, decide
 

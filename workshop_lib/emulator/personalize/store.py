@@ -18,10 +18,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..config import LOCAL_ACCOUNT_ID
+
 log = logging.getLogger(__name__)
 DEFAULT_PACE = 0.05
 ENV_PACE = "WORKSHOP_PERSONALIZE_PACE"
-ACCOUNT = "123456789012"
+ACCOUNT = LOCAL_ACCOUNT_ID
+INTERRUPTED = "The local emulator stopped before this finished. Delete it and create it again."
 
 
 def pace_from_env() -> float:
@@ -94,8 +97,11 @@ class Resource:
 class Store:
     """All resources of the emulator, by ARN, behind one lock."""
 
-    def __init__(self, pace: float | None = None) -> None:
+    def __init__(
+        self, pace: float | None = None, on_change: Callable[[], None] | None = None
+    ) -> None:
         self.pace = pace_from_env() if pace is None else pace
+        self.on_change = on_change or (lambda: None)  # background work ended: save soon
         self.lock = threading.RLock()
         self._by_arn: dict[str, Resource] = {}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="personalize-work")
@@ -120,6 +126,7 @@ class Store:
             finally:
                 resource.updated = time.time()
                 resource.work_done = True
+                self.on_change()
 
         self._pool.submit(job)
 
@@ -161,3 +168,16 @@ class Store:
     def reset(self) -> None:
         with self.lock:
             self._by_arn.clear()
+
+    def snapshot(self) -> dict[str, Resource]:
+        with self.lock:
+            return dict(self._by_arn)
+
+    def restore(self, resources: dict[str, Resource]) -> None:
+        """Take back saved resources; work the emulator stopped in the middle of has failed."""
+        with self.lock:
+            for resource in resources.values():
+                if not resource.work_done:
+                    resource.failure = INTERRUPTED
+                    resource.work_done = True
+            self._by_arn.update(resources)

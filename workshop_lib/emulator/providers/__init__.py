@@ -63,6 +63,19 @@ class Provider:
     def reset(self) -> None:
         """Forget all state (tests and `/_emulator/reset`)."""
 
+    # Durable state (persistence.py): what to save, how to take it back, what to report.
+
+    def snapshot(self) -> Any:
+        """This provider's state to save (plain pickle, locks allowed), or None for none."""
+        return None
+
+    def restore(self, state: Any) -> None:
+        """Take back what snapshot() returned; runs at start, before any request."""
+
+    def counts(self) -> dict[str, int]:
+        """What it holds, in words a learner knows ({"solutions": 3}); zeros left out."""
+        return {}
+
 
 def provider_classes() -> list[type[Provider]]:
     """Every class listed in a `PROVIDERS` list of a module of this package, by module name."""

@@ -17,10 +17,11 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from ..aws_request import AwsRequest
+from ..config import LOCAL_ACCOUNT_ID
 from ..errors import aws_error
 from . import Provider, Route
 
-ACCOUNT = "123456789012"
+ACCOUNT = LOCAL_ACCOUNT_ID
 ENGINE_VERSION = {
     "SelectedEngineVersion": "AUTO",
     "EffectiveEngineVersion": "Athena engine version 3",
@@ -107,6 +108,44 @@ class AthenaProvider(Provider):
     def reset(self) -> None:
         with self._lock:
             self._regions.clear()
+
+    def snapshot(self) -> Any:
+        """Work groups, named-query tokens and query history (results stay in S3, as on AWS)."""
+        import copy
+
+        with self._lock:
+            state = {
+                name: {
+                    "work_groups": dict(region.work_groups),
+                    "tokens": dict(region.tokens),
+                    "executions": {
+                        query_id: copy.copy(execution)  # its context: below
+                        for query_id, execution in region.executions.items()
+                    },
+                }
+                for name, region in self._regions.items()
+            }
+        for saved in state.values():
+            for execution in saved["executions"].values():
+                execution.context = None  # a running query's DuckDB connection and clients
+        return state
+
+    def restore(self, state: Any) -> None:
+        from ..athena.execution import FINAL_STATES
+
+        with self._lock:
+            for name, saved in state.items():
+                region = self._regions.setdefault(name, _Region())
+                region.work_groups.update(saved["work_groups"])
+                region.tokens.update(saved["tokens"])
+                for execution in saved["executions"].values():
+                    if execution.state not in FINAL_STATES:  # the emulator stopped mid-query
+                        execution.state, execution.completed = "FAILED", time.time()
+                        execution.reason = "The local emulator stopped while the query ran."
+                region.executions.update(saved["executions"])
+
+    def counts(self) -> dict[str, int]:
+        return {"Athena query executions": sum(len(r.executions) for r in self._regions.values())}
 
     def info(self) -> dict[str, Any]:
         info = super().info()

@@ -109,5 +109,11 @@ class GlueJobsProvider(Provider):
     def reset(self) -> None:
         self.runner.reset()
 
+    def snapshot(self) -> dict:
+        return self.runner.snapshot()
+
+    def restore(self, state: dict) -> None:
+        self.runner.restore(state)
+
 
 PROVIDERS = [GlueJobsProvider]

@@ -50,7 +50,7 @@ class PersonalizeProvider(Provider):
             class Control(SolutionOps, BatchOps, ControlPlane):
                 """The control plane with its solution, campaign and batch operations."""
 
-            control = Control(Store(), self.app)
+            control = Control(Store(on_change=self.app.state_changed), self.app)
             control.runtime = Runtime(control)
             self._parts = (control, control.runtime, Events(control))
         return self._parts
@@ -123,6 +123,33 @@ class PersonalizeProvider(Provider):
         if handler is None:
             return not_implemented(request.service, request.operation)
         return self._call(request, handler)
+
+    def snapshot(self) -> Any:
+        if self._parts is None:
+            return None
+        return {"resources": self.control.store.snapshot(), "live": dict(self.control.live)}
+
+    def restore(self, state: Any) -> None:
+        self.control.store.restore(state["resources"])
+        self.control.live.update(state["live"])
+
+    def counts(self) -> dict[str, int]:
+        if self._parts is None:
+            return {}
+        store = self.control.store
+        kinds = {
+            "dataset groups": "dataset-group",
+            "solutions": "solution",
+            "trained solution versions": "solution-version",
+            "campaigns": "campaign",
+            "event trackers": "event-tracker",
+            "filters": "filter",
+        }
+        out = {label: len(store.all(kind)) for label, kind in kinds.items()}
+        out["trained solution versions"] = sum(
+            "trained" in v.state for v in store.all("solution-version")
+        )
+        return out
 
     def info(self) -> dict[str, Any]:
         out = super().info()

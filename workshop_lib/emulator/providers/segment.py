@@ -66,5 +66,20 @@ class SegmentProvider(Provider):
         if self._service is not None:
             self._service.reset()
 
+    def snapshot(self) -> dict | None:
+        return None if self._service is None else self._service.snapshot()
+
+    def restore(self, state: dict) -> None:
+        self.service.restore(state)
+
+    def counts(self) -> dict[str, int]:
+        if self._service is None:
+            return {}
+        workspace = self._service.workspace
+        return {
+            "Segment sources": len(workspace.sources),
+            "Segment destinations": len(workspace.destinations),
+        }
+
 
 PROVIDERS = [SegmentProvider]

@@ -153,6 +153,15 @@ class LambdaSink:
         self._client = None
         self._role_checked = None
 
+    def saved_state(self) -> dict:
+        """The delivery log (events still queued are not kept: Segment retries, this does not)."""
+        with self._log_lock:
+            return {"log": list(self._log)}
+
+    def restore_state(self, state: dict) -> None:
+        with self._log_lock:
+            self._log.extend(state["log"])
+
     def close(self) -> None:
         self._closed = True
         self._queue.put(None)

@@ -154,6 +154,24 @@ class S3Sink:
             if self._oldest is None:
                 self._oldest = time.monotonic()
 
+    def saved_state(self) -> dict:
+        """Lines received but not written yet, and the delivery counters."""
+        with self._lock:
+            lines = {day: list(v) for day, v in self._lines.items()}
+        return {
+            "lines": lines,
+            "objects_written": self.objects_written,
+            "events_written": self.events_written,
+            "last_flush_at": self.last_flush_at,
+        }
+
+    def restore_state(self, state: dict) -> None:
+        self.objects_written = state["objects_written"]
+        self.events_written = state["events_written"]
+        self.last_flush_at = state["last_flush_at"]
+        if state["lines"]:
+            self._put_back(state["lines"])  # written at the next flush interval
+
     def status(self) -> dict:
         return {
             "pendingEvents": self.pending(),

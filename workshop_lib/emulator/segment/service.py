@@ -62,14 +62,18 @@ class SegmentService:
         destination = self.workspace.add_destination(
             str(body.get("sourceId", "")), slug, settings, body.get("name"), enabled
         )
-        with self._sinks_lock:
-            if slug in LAMBDA_SLUGS:
-                self.sinks[destination.id] = LambdaSink(self.app, destination)
-            else:
-                self.sinks[destination.id] = S3Sink(self.app, destination)
-        if slug in S3_SLUGS:
-            self.flusher.ensure_running()
+        self._add_sink(destination)
         return destination
+
+    def _add_sink(self, destination: Destination) -> S3Sink | LambdaSink:
+        with self._sinks_lock:
+            if destination.slug in LAMBDA_SLUGS:
+                sink = self.sinks[destination.id] = LambdaSink(self.app, destination)
+            else:
+                sink = self.sinks[destination.id] = S3Sink(self.app, destination)
+        if destination.slug in S3_SLUGS:
+            self.flusher.ensure_running()
+        return sink
 
     def update_destination(self, destination_id: str, body: dict) -> Destination:
         destination = self.workspace.destination(destination_id)
@@ -107,6 +111,33 @@ class SegmentService:
     def destination_view(self, destination: Destination) -> dict:
         sink = self.sinks.get(destination.id)
         return {**destination.public(), "status": sink.status() if sink else {}}
+
+    # durable state: the workspace, what Segment remembers of the traffic, undelivered lines --
+
+    def snapshot(self) -> dict:
+        with self._sinks_lock:
+            sinks = dict(self.sinks)
+        return {
+            "workspace": self.workspace,
+            "debugger": self.debugger,
+            "dedupe": self.tracking.dedupe,
+            "profiles": self.profiles,
+            "sinks": {key: sink.saved_state() for key, sink in sinks.items()},
+        }
+
+    def restore(self, state: dict) -> None:
+        """Take the saved objects' contents into the live ones, which the APIs already hold."""
+        for live, saved in (
+            (self.workspace, state["workspace"]),
+            (self.debugger, state["debugger"]),
+            (self.tracking.dedupe, state["dedupe"]),
+            (self.profiles, state["profiles"]),
+        ):
+            vars(live).update(vars(saved))
+        for destination in self.workspace.destinations.values():
+            sink = self._add_sink(destination)
+            if destination.id in state["sinks"]:
+                sink.restore_state(state["sinks"][destination.id])
 
     def reset(self) -> None:
         with self._sinks_lock:
