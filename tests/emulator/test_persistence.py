@@ -30,6 +30,32 @@ GLUE_SCRIPT = "print('job ran')\n"
 IDLE_SECONDS = 2.5  # the emulator saves within about 2 s of the last change
 
 
+def _glue_role() -> str:
+    """A role Glue may assume (IAM is enforced), reading the job's script."""
+    iam = boto3.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "glue.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    name = unique("durable-glue")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    access = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "logs:*", "Resource": "*"},
+        ],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="access", PolicyDocument=json.dumps(access))
+    return arn
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -128,7 +154,7 @@ def before_and_after(durable):
     s3.put_object(Bucket=bucket, Key="scripts/job.py", Body=GLUE_SCRIPT.encode())
     glue.create_job(
         Name=job,
-        Role="arn:aws:iam::123456789012:role/glue-test",
+        Role=_glue_role(),
         Command={"Name": "pythonshell", "ScriptLocation": f"s3://{bucket}/scripts/job.py"},
     )
     run_id = glue.start_job_run(JobName=job)["JobRunId"]

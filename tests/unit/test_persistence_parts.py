@@ -46,7 +46,9 @@ def test_the_file_is_replaced_whole_and_checked(tmp_path):
     persistence.write_atomically(path, persistence.MAGIC + pickle.dumps({"versions": versions}))
     assert persistence.read_state(path, versions) == {"versions": versions}
     assert [p.name for p in tmp_path.iterdir()] == ["emulator-1.state"]  # no temporary left
-    with pytest.raises(persistence.UnreadableState, match="written by another version of the emulator"):
+    with pytest.raises(
+        persistence.UnreadableState, match="written by another version of the emulator"
+    ):
         persistence.read_state(path, {"format": "2", "moto": "x"})
     path.write_bytes(b"something else")
     with pytest.raises(persistence.UnreadableState, match="not an emulator state file"):

@@ -17,8 +17,8 @@ import threading
 
 from werkzeug.wrappers import Response
 
-from ..config import LOCAL_ACCOUNT_ID
 from .. import request_log
+from ..config import LOCAL_ACCOUNT_ID
 from ..errors import aws_error
 from . import enabled, principals, service_roles
 from .actions import Where, needs
