@@ -215,7 +215,7 @@ def verdict(label: str, results: list[dict]) -> str:
     ease_best = max(by[k]["ndcg@10"] for k in by if k.startswith("EASE"))
     als_part = f"UP/ALS = {up['ndcg@10'] / als['ndcg@10']:5.2f}" if als else ""
     return (
-        f"{label:30} UP/popularity = {up['ndcg@10'] / pop:5.2f} (>= 1)  "
+        f"{label:46} UP/popularity = {up['ndcg@10'] / pop:5.2f} (>= 1)  "
         f"UP/best same-policy ref = {up['ndcg@10'] / best:5.2f} (>= 0.95)  "
         f"UP/best EASE = {up['ndcg@10'] / ease_best:5.2f}  {als_part}"
     )
