@@ -120,8 +120,9 @@ def spd_inverse(matrix: np.ndarray) -> np.ndarray:
         inverse, info = lapack.spotri(factor, lower=0)
     if info != 0:  # not positive definite in float32: the general inverse
         return np.linalg.inv(matrix.astype(np.float64)).astype(np.float32)
-    lower = np.tril_indices_from(inverse, -1)
-    inverse[lower] = inverse.T[lower]  # spotri fills the upper triangle
+    inverse = np.ascontiguousarray(inverse)  # LAPACK's Fortran order slows sparse @ dense
+    for start in range(0, len(inverse), 256):  # spotri fills the upper triangle: mirror it
+        inverse[start : start + 256, :start] = inverse[:start, start : start + 256].T
     return inverse
 
 
@@ -231,7 +232,7 @@ def history_weights(histories: list[np.ndarray], decay: float, n_items: int):
     rows = np.repeat(np.arange(len(histories)), lengths)
     ends = np.repeat(np.cumsum(lengths), lengths)
     age = ends - np.arange(len(items)) - 1
-    weights = np.power(decay, age, dtype=np.float64)
+    weights = np.power(decay, age, dtype=np.float64).astype(np.float32)  # as the matrices
     return sparse.csr_matrix((weights, (rows, items)), shape=(len(histories), n_items))
 
 
