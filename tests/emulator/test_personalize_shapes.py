@@ -36,6 +36,15 @@ class _Exact(up.SequenceKnn):
         self.c = up.Ease(_binary(data), float(self.params["l2"]))
 
 
+@pytest.mark.parametrize("n", [40, 700])  # one block of the mirrored triangle, then several
+def test_spd_inverse_is_the_inverse(n):
+    rng = np.random.default_rng(n)
+    a = rng.random((n, n))
+    a = a @ a.T + n * np.eye(n)
+    exact = np.linalg.inv(a)
+    assert np.abs(up.spd_inverse(a) - exact).max() <= 1e-5 * np.abs(exact).max()
+
+
 def test_dual_ease_is_ease():
     """Above EASE_MAX_ITEMS items with few users, the users x users form is the same model."""
     data = _data(shapes.clustered(120, 600, 15, clusters=20, tail=1.2, seed=2))

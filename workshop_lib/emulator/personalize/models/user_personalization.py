@@ -122,7 +122,11 @@ def spd_inverse(matrix: np.ndarray) -> np.ndarray:
         return np.linalg.inv(matrix.astype(np.float64)).astype(np.float32)
     inverse = np.ascontiguousarray(inverse)  # LAPACK's Fortran order slows sparse @ dense
     for start in range(0, len(inverse), 256):  # spotri fills the upper triangle: mirror it
-        inverse[start : start + 256, :start] = inverse[:start, start : start + 256].T
+        end = start + 256
+        inverse[start:end, :start] = inverse[:start, start:end].T
+        block = inverse[start:end, start:end]  # a view: its lower triangle from its upper
+        below = np.tril_indices(len(block), -1)
+        block[below] = block.T[below]
     return inverse
 
 
