@@ -72,7 +72,7 @@ def hundred_thousands() -> list[tuple[str, pd.DataFrame]]:
         ("ratings (950 users, 1.6k items)", shapes.ratings()),
         (
             "few users (330 users x 230 events, 9k items)",
-            shapes.clustered(330, 10000, 300, 120, 1.1, 3),
+            shapes.few_users(),
         ),
     ]
     return [(f"{label}, {len(frame) / 1000:.0f}k", frame) for label, frame in frames]

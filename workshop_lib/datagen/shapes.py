@@ -7,6 +7,7 @@ The recommender must hold up on every shape a learner may bring, not only on dat
   personal signal beyond "what this member bought before": popularity is hard to beat.
 - `long_tail`: a large catalogue (10,000+ items) with a long popularity tail and taste clusters,
   each user rating dozens of distinct items (no repeats), as movie ratings are.
+- `few_users`: the same catalogue with a few hundred users of long histories (330 x ~230).
 - `sparse_users`: the same catalogue with more users and shorter histories (5,000 x ~20).
 - `no_signal`: every event drawn from one popularity distribution, whoever the user: nothing
   personal predicts anything, popularity is the best ranking there is.
@@ -91,6 +92,11 @@ def clustered(
 
 def long_tail(users: int = 1500, items: int = 12000, per_user: int = 66, seed: int = 11):
     """A large catalogue with a long tail (about 100,000 interactions by default)."""
+    return clustered(users, items, per_user, clusters=120, tail=1.1, seed=seed)
+
+
+def few_users(users: int = 330, items: int = 10000, per_user: int = 300, seed: int = 3):
+    """The large catalogue with a few hundred users of long histories (about 77,000)."""
     return clustered(users, items, per_user, clusters=120, tail=1.1, seed=seed)
 
 
