@@ -4,14 +4,15 @@
 
 - training on data/sample: a whole solution-version job (event selection, the metrics model on
   90 % of users with the validation search, the final model on all users), per recipe;
+- training on generated shapes of about 100,000 interactions (large catalogues, few or many users);
 - training on 1 million interactions (100,000 users, 20,000 items, synthetic, vectorised
   generation) in a child process, with its peak resident memory;
 - get_recommendations and put_events through boto3 against the threaded emulator, with a
   campaign trained on data/sample: p50 and p99 over --calls calls;
 - responsiveness: describe_solution_version and get_recommendations latencies while a
   300,000-interaction model trains in the same emulator.
-Targets (issue 6): sample < 5 s; 1M < 60 s and < 3 GB; get_recommendations p50 < 10 ms and
-p99 < 30 ms; put_events p50 < 10 ms.
+Targets (issues 6 and 18): sample < 5 s; 100k < 10 s; 1M < 60 s and < 3 GB;
+get_recommendations p50 < 10 ms and p99 < 30 ms; put_events p50 < 10 ms.
 """
 
 from __future__ import annotations
@@ -59,6 +60,22 @@ def million(users: int = 100_000, items: int = 20_000, n: int = 1_000_000, seed:
             "TIMESTAMP": stamp,
         }
     )
+
+
+def hundred_thousands() -> list[tuple[str, pd.DataFrame]]:
+    """Generated shapes of about 100,000 interactions (workshop_lib.datagen.shapes)."""
+    from workshop_lib.datagen import shapes
+
+    frames = [
+        ("long tail (1,500 users, 10k items)", shapes.long_tail()),
+        ("sparse users (5,000 users, 12k items)", shapes.sparse_users()),
+        ("ratings (950 users, 1.6k items)", shapes.ratings()),
+        (
+            "few users (330 users x 230 events, 9k items)",
+            shapes.few_users(),
+        ),
+    ]
+    return [(f"{label}, {len(frame) / 1000:.0f}k", frame) for label, frame in frames]
 
 
 def train_seconds(frame: pd.DataFrame, recipe: str) -> float:
@@ -232,6 +249,15 @@ def main() -> None:
                 train_seconds(frame, recipe),
                 "s",
                 "< 5 s",
+            )
+        )
+    for label, frame in hundred_thousands():
+        rows.append(
+            (
+                f"train aws-user-personalization on {label}",
+                train_seconds(frame, "aws-user-personalization"),
+                "s",
+                "< 10 s",
             )
         )
     if not args.skip_million:

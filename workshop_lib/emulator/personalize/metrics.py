@@ -14,6 +14,12 @@ mean_reciprocal_rank_at_25 = 1 / rank of the first relevant item (0 if none);
 normalized_discounted_cumulative_gain_at_K = sum over hits at p <= K of 1/log2(1+p), divided by
 the same sum over min(|R|, K) ideal places; coverage = distinct recommended items / distinct
 items of the Interactions and Items datasets.
+
+The protocol is the same for every recipe type but USER_SEGMENTATION (AWS's guide, "Evaluating
+a solution version with metrics"), and GetPersonalizedRanking scores "identically to
+GetRecommendations" over the given items (its "How personalized ranking scoring works"): so
+aws-personalized-ranking, trained here with user-personalization's model, reports the same
+metrics as aws-user-personalization; notebook 02's fourth-solution task and its check say so.
 """
 
 from __future__ import annotations
@@ -114,8 +120,10 @@ def ranking_metrics(lists: list[np.ndarray], targets: list[set[int]]) -> dict[st
 def recommend_lists(model: Model, inputs: list[np.ndarray], n: int = 25) -> list[np.ndarray]:
     if not model.uses_history:
         return [top_n(model.related(int(h[-1])) if len(h) else model.popularity, n) for h in inputs]
-    scores = model.batch_scores(inputs)
-    return [top_n(row, n) for row in scores]
+    lists = []
+    for start in range(0, len(inputs), 512):  # a users x items block at a time (memory)
+        lists.extend(top_n(row, n) for row in model.batch_scores(inputs[start : start + 512]))
+    return lists
 
 
 def evaluate(model: Model, split: Split, catalogue_size: int) -> dict[str, float]:

@@ -4,10 +4,13 @@ Runs in the store's background pool. It trains the recipe's model twice: on the 
 of the metrics split (get_solution_metrics, Personalize's protocol) and on all users (the model
 campaigns and batch jobs serve); the hyperparameters searched in the first fit are reused by the
 second. trainingMode=UPDATE reuses the previous ACTIVE version's hyperparameters without a search.
+How the search chose (validation NDCG@10, and whether popularity alone won) is logged and shown
+in tunedHPOParams under NOTE_KEY: a learner whose data favours popularity reads it there.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +24,9 @@ from .models import Model, new_model
 from .models.base import build, select_events
 from .models.user_personalization import RANGES
 
+log = logging.getLogger(__name__)
 MIN_INTERACTIONS = 1000
+NOTE_KEY = "emulator_validation"  # not a hyperparameter: the local search's verdict
 MIN_USERS = 25
 
 
@@ -88,14 +93,18 @@ def train(
     model = new_model(family)
     model.fit(data, {**params, **measured.params}, hpo=False)
     cold = None
+    tuned = {k: str(v) for k, v in measured.params.items() if k != RANGES}
     if family == "user_personalization":
         cold = build_cold_start(data, model, users_frame, items_frame)
+        if previous is None:
+            tuned[NOTE_KEY] = measured.note
+            log.info("%s on %d interactions: %s", recipe, len(data.items), measured.note)
     return Trained(
         recipe=recipe,
         model=model,
         histories=data.histories(),
         metrics=metrics,
-        tuned={k: str(v) for k, v in measured.params.items() if k != RANGES},
+        tuned=tuned,
         item_metadata=items_frame,
         seconds=time.time() - started,
         cold=cold,
