@@ -45,3 +45,22 @@ def problems(document: dict | str, name: str) -> list[str]:
         if finding.issue in WRONG and detail:
             found.append(f"{name}: {finding.issue} {detail}")
     return found
+
+
+def created_policies(ws) -> dict[str, dict | str]:
+    """The policies a workshop session created: each role's inline policies and the bucket's
+    policy, by a readable name (for `problems`)."""
+    iam = ws.client("iam")
+    found: dict[str, dict | str] = {}
+    for role in iam.list_roles()["Roles"]:
+        name = role["RoleName"]
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+            found[f"role {name}, policy {policy}"] = document
+    try:
+        found[f"bucket policy of {ws.bucket}"] = ws.client("s3").get_bucket_policy(
+            Bucket=ws.bucket
+        )["Policy"]
+    except ws.client("s3").exceptions.from_code("NoSuchBucketPolicy"):
+        pass
+    return found
