@@ -107,14 +107,21 @@ def test_lambda_settings_are_checked(ws, source):
     assert default["destination"]["settings"]["region"] == "us-west-2"  # Segment's default
 
 
-def segment_role(trust_principal: dict, external_id: str | None) -> str:
+INVOKE = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}
+
+
+def segment_role(trust_principal: dict, external_id: str | None, may_invoke: bool = True) -> str:
+    """A role Segment assumes; its policy lets it invoke functions unless `may_invoke` is False."""
     statement = {"Effect": "Allow", "Principal": trust_principal, "Action": "sts:AssumeRole"}
     if external_id is not None:
         statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
     document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-    role = boto3.client("iam").create_role(
-        RoleName=unique("segment-role"), AssumeRolePolicyDocument=document
-    )
+    iam = boto3.client("iam")
+    name = unique("segment-role")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
+    if may_invoke:
+        policy = json.dumps({"Version": "2012-10-17", "Statement": [INVOKE]})
+        iam.put_role_policy(RoleName=name, PolicyName="invoke", PolicyDocument=policy)
     return role["Role"]["Arn"]
 
 
@@ -150,3 +157,17 @@ def test_segment_assumes_the_role_address_first(
     else:
         assert delivery["status"] == "failed" and delivery["error"].startswith(error)
         assert delivery["attempts"] == 1
+
+
+def test_segment_invokes_with_the_roles_permissions(ws, source, write_key, aws_env):
+    """The role Segment assumes must allow lambda:InvokeFunction, as on AWS."""
+    function = deploy(ECHO)
+    role = segment_role(SEGMENT, "wks-1", may_invoke=False)
+    destination = ws.connect_personalize(
+        source["id"], function, "us-east-1", roleAddress=role, externalId="wks-1"
+    )
+    client(write_key).track(user_id="u", event="E")
+    [delivery] = ws.wait_for_deliveries(destination["id"])["deliveries"]
+    assert delivery["status"] == "failed", delivery
+    assert delivery["error"].startswith("AccessDeniedException: User: "), delivery["error"]
+    assert "is not authorized to perform: lambda:InvokeFunction" in delivery["error"]

@@ -33,8 +33,9 @@ OWNER = "(the stack's owner)"  # whoever deploys the stack (an administrator): n
 
 @dataclass
 class Attribution:
-    """Access key -> principal. Role keys come from the roles' ARNs (role_access_key), the
-    learner's and Segment's from the test; the emulator's own clients by module (RULES)."""
+    """Access key -> principal. Role keys come from the roles' ARNs (role_access_key): a
+    function's, the Glue job's and Segment's (it invokes with the role it assumed); the
+    learner's from the test; the emulator's own clients by module (RULES)."""
 
     keys: dict[str, str]  # access key id -> principal name
     roles: dict[str, str]  # principal name (logical id) -> role ARN
@@ -44,14 +45,11 @@ class Attribution:
         cls,
         learner_keys: Iterable[str],
         roles: dict[str, str],
-        segment_key: str,
         owner_keys: Iterable[str] = (),
     ):
         keys = {k: OWNER for k in owner_keys}
         keys.update({k: LEARNER for k in learner_keys})
         keys.update({role_access_key(arn): name for name, arn in roles.items()})
-        if "SegmentInvokeRole" in roles:  # Segment invokes the function with the role it assumed
-            keys[segment_key] = "SegmentInvokeRole"
         return cls(keys, roles)
 
     def principal(self, entry: dict) -> str | None:

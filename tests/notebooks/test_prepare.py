@@ -289,7 +289,7 @@ def test_the_learner_policy_allows_what_check_calls(prepared):
     }
     # "test": connect reads the stack before it signs as the learner
     keys = ["test", prepared.learner_key]
-    attribution = Attribution.of(keys, prepared.roles, "segment", [OWNER_KEY])
+    attribution = Attribution.of(keys, prepared.roles, [OWNER_KEY])
     where = Where(
         LOCAL_ACCOUNT_ID, REGION, {STACK: prepared.stack_id, prepared.stack_id: prepared.stack_id}
     )

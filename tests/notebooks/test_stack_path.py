@@ -36,7 +36,7 @@ from tests.notebooks.setup_stack import (
 from workshop_lib import cleanup, stack
 from workshop_lib.__main__ import main
 from workshop_lib.emulator.iam.principals import learner_access_key
-from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
+from workshop_lib.emulator.request_log import ENV_REQUEST_LOG, role_access_key
 from workshop_lib.runner import NotebookResult, run_notebooks
 from workshop_lib.settings import LOCAL_ACCOUNT_ID
 
@@ -52,7 +52,6 @@ def learner_key(run: StackRun) -> str:
     return learner_access_key(run.outputs["LearnerPolicyArn"])
 
 
-SEGMENT_KEY = "segment"  # emulator/segment/lambda_destination.py invokes the function with it
 FUNCTIONS = (f"{PREFIX}-recommendations-api", f"{PREFIX}-segment-destination")
 # --delete-stack "needs the rights of whoever deployed the stack" (setup/README.md)
 OWNER_ONLY = frozenset({"cloudformation:DeleteStack", "cloudformation:DescribeStackEvents"})
@@ -214,7 +213,8 @@ def test_every_role_handed_to_a_service_is_the_stacks(stack_run):
 def test_segment_invoked_the_function_through_the_stacks_role(stack_run):
     """The emulated Segment assumes roleAddress with the workspace id before each invoke; a
     trust policy that does not match stops it before any Invoke."""
-    invokes = [e for e in stack_run.log if e["key"] == SEGMENT_KEY and e["operation"] == "Invoke"]
+    segment = role_access_key(stack_run.outputs["SegmentInvokeRoleArn"])  # the role it assumed
+    invokes = [e for e in stack_run.log if e["key"] == segment and e["operation"] == "Invoke"]
     assert invokes
     functions = {e["params"]["FunctionName"].rsplit(":", 1)[-1] for e in invokes}  # name or ARN
     assert functions == {f"{PREFIX}-segment-destination"}
@@ -254,7 +254,7 @@ def _coverage(run: StackRun, start: str, end: str | None = None, unchecked=froze
     functions = {f: role_name(arn) for f, arn in run.after_04.get("function roles", {}).items()}
     by_role_name = {role_name(arn): name for name, arn in stack_roles(run.outputs).items()}
     attribution = Attribution.of(
-        [learner_key(run)], stack_roles(run.outputs), SEGMENT_KEY, [OWNER_KEY, PLACEHOLDER_KEY]
+        [learner_key(run)], stack_roles(run.outputs), [OWNER_KEY, PLACEHOLDER_KEY]
     )
     where = Where(LOCAL_ACCOUNT_ID, REGION, {STACK: run.stack_id, run.stack_id: run.stack_id})
     return gaps(
@@ -277,7 +277,7 @@ def test_every_principal_of_the_stack_made_calls(stack_run):
     """The attribution works: the learner, every role of the stack (the notebook role apart)."""
     _ok(stack_run)
     attribution = Attribution.of(
-        [learner_key(stack_run)], stack_roles(stack_run.outputs), SEGMENT_KEY, [OWNER_KEY]
+        [learner_key(stack_run)], stack_roles(stack_run.outputs), [OWNER_KEY]
     )
     seen = {attribution.principal(e) for e in stack_run.phase("notebooks")}
     assert {LEARNER, *stack_roles(stack_run.outputs)} - seen == set()
@@ -301,9 +301,7 @@ def test_the_bucket_policy_lets_personalize_make_its_s3_calls(stack_run):
     in as well as the role it was given (its documented requirement): each S3 call of its import
     and batch jobs must be allowed by the bucket policy's Personalize statements too."""
     _ok(stack_run)
-    attribution = Attribution.of(
-        [learner_key(stack_run)], stack_roles(stack_run.outputs), SEGMENT_KEY
-    )
+    attribution = Attribution.of([learner_key(stack_run)], stack_roles(stack_run.outputs))
     calls = [e for e in stack_run.log if attribution.principal(e) == "PersonalizeRole"]
     assert {e["operation"] for e in calls} == {"GetObject", "PutObject"}
     personalize = [

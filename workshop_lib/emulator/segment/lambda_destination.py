@@ -20,6 +20,7 @@ from collections import deque
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
+from ..request_log import role_access_key
 from .workspace import Destination, WorkspaceError
 
 log = logging.getLogger(__name__)
@@ -172,11 +173,14 @@ class LambdaSink:
             from botocore.config import Config
 
             timeout = self.settings["timeoutSeconds"]
+            # Segment calls with the role it assumed, whose policy must allow the invoke
+            # (without a role, which the emulator tolerates, the call is not checked)
+            role = self.settings["roleAddress"]
             self._client = boto3.client(
                 "lambda",
                 endpoint_url=self.app.base_url,
                 region_name=self.settings["region"],
-                aws_access_key_id="segment",
+                aws_access_key_id=role_access_key(role) if role else "segment",
                 aws_secret_access_key="segment",
                 config=Config(retries={"max_attempts": 1}, read_timeout=timeout),
             )
