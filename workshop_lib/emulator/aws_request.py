@@ -89,8 +89,13 @@ class AwsRequest:
         return data
 
     def json(self) -> Any:
-        """The body of a JSON-protocol call ({} when empty)."""
-        return json.loads(self.body or b"{}")
+        """The body of a JSON-protocol call ({} when empty); MalformedRequest if not JSON."""
+        try:
+            return json.loads(self.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedRequest(
+                "SerializationException", "The request body is not valid JSON."
+            ) from None
 
     @cached_property
     def form(self) -> dict[str, str]:
@@ -135,8 +140,8 @@ class AwsRequest:
         ) or service_models.operation_model(self.service, self.operation, "json")
 
     def params(self) -> dict[str, Any]:
-        """The operation's input as the JSON protocol carries it: one JSON object. A rest-json
-        call's URI, query string and header members are merged into its body's members.
+        """The operation's input as the JSON protocol carries it: one JSON object, keyed as on
+        the wire. A rest-json call's URI, query string and header members are merged into it.
 
         Raises MalformedRequest for a body that is not a JSON object or a member of the wrong
         type, as AWS answers such requests with a 400 before any handler runs.
@@ -147,27 +152,25 @@ class AwsRequest:
         if self.protocol == "rest-json" and payload:  # the body is one member (Invoke's Payload)
             body: Any = {payload: self.body} if self.body else {}
         else:
-            try:
-                body = self.json()
-            except (ValueError, UnicodeDecodeError):
-                raise MalformedRequest(
-                    "SerializationException", "The request body is not valid JSON."
-                ) from None
+            body = self.json()
             if not isinstance(body, dict):
                 raise MalformedRequest(
                     "SerializationException", "The request body must be a JSON object."
                 )
         if shape is not None:
-            if self.protocol == "rest-json":
-                body.update(_bound_members(shape, self))
-            _validate(shape, body)
+            bound = _bound_members(shape, self) if self.protocol == "rest-json" else {}
+            # body keys are wire names, bound ones member names (they differ: API Gateway's
+            # PutIntegration has a URI member httpMethod and a body member named httpMethod)
+            _validate(shape, {**_member_named(shape, body), **bound})
+            for name, value in bound.items():
+                body.setdefault(name, value)
         return body
 
     def describe(self) -> str:
         return f"{self.service or '?'}.{self.operation or '?'} ({self.method} {self.path})"
 
 
-class MalformedRequest(Exception):
+class MalformedRequest(ValueError):
     """A request that cannot be read as its operation's input: answered 400 with `code`."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -190,6 +193,22 @@ def _validate(shape, params: dict) -> None:
     )
     lines = [report._format_error(e) for e in errors[:5]]
     raise MalformedRequest(code, f"{len(errors)} validation error(s) detected: " + "; ".join(lines))
+
+
+def _member_named(shape, value: Any) -> Any:
+    """`value` with wire names (a member's locationName: apigatewayv2's camelCase) turned
+    into the model's member names, which botocore's validator expects."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        names = {m.serialization.get("name", n): n for n, m in shape.members.items()}
+        return {
+            names.get(k, k): _member_named(shape.members[names[k]], v) if k in names else v
+            for k, v in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_member_named(shape.member, v) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _member_named(shape.value, v) for k, v in value.items()}
+    return value
 
 
 def _bound_members(shape, request: AwsRequest) -> dict[str, Any]:
