@@ -1,9 +1,9 @@
 """Athena in both wire protocols: JSON (X-Amz-Target, botocore up to 1.44.8) and rest-json
 (POST /query-executions ..., newer botocore), whichever botocore the emulator runs with.
 
-The rest-json client here is the kit's own botocore given the newer model that the emulator
-ships in wire_models/, so this runs in `make test`; `make compat` repeats it with the newest
-boto3 from the registry and the AWS CLI.
+The clients here are the installed botocore given each protocol's model from the emulator's
+wire_models/, so both run in `make test` (botocore 1.44.8 in the emulator) and again in `make
+compat` (the newest botocore in the emulator).
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ OUT = "s3://athena-protocols/results/"
 
 @pytest.fixture(scope="module")
 def clients(emulator, tmp_path_factory):
-    """(json client, rest-json client) of Athena, both pointed at the emulator."""
-    data = tmp_path_factory.mktemp("botocore-data")
-    folder = data / "athena" / "2017-05-18"
-    folder.mkdir(parents=True)
-    shutil.copy(WIRE_MODELS / "athena-rest-json.json.gz", folder / "service-2.json.gz")
+    """(json client, rest-json client) of Athena, both pointed at the emulator: botocore given
+    the model of each protocol that the emulator ships, whichever botocore is installed."""
     made = []
-    for search_path in (None, data):
+    for protocol in ("json", "rest-json"):
+        data = tmp_path_factory.mktemp(f"botocore-{protocol}")
+        folder = data / "athena" / "2017-05-18"
+        folder.mkdir(parents=True)
+        shutil.copy(WIRE_MODELS / f"athena-{protocol}.json.gz", folder / "service-2.json.gz")
         core = botocore.session.get_session()
-        if search_path is not None:
-            core.get_component("data_loader").search_paths.insert(0, str(search_path))
+        core.get_component("data_loader").search_paths.insert(0, str(data))
         session = boto3.Session(
             botocore_session=core,
             aws_access_key_id="test",
@@ -43,9 +43,7 @@ def clients(emulator, tmp_path_factory):
         )
         made.append(
             session.client(
-                "athena",
-                endpoint_url=emulator.url,
-                config=Config(retries={"max_attempts": 1}),
+                "athena", endpoint_url=emulator.url, config=Config(retries={"max_attempts": 1})
             )
         )
     s3 = boto3.client(

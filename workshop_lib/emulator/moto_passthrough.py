@@ -83,8 +83,12 @@ class MotoPassthrough:
         refused = self._refuse(request)
         if refused is not None:
             return refused(request.environ, start_response)
-        if request.protocol == "rest-json" and service_models.protocol(request.service) == "json":
-            _as_json_protocol(request)
+        if (
+            request.service
+            and request.protocol == "rest-json"
+            and "json" in service_models.models(request.service)
+        ):
+            _as_json_protocol(request)  # moto's Athena speaks JSON only
         try:
             body = self.app(request.environ, capture)
         except NotImplementedError:
@@ -149,9 +153,9 @@ class MotoPassthrough:
 
 
 def _as_json_protocol(request: AwsRequest) -> None:
-    """Rewrite a rest-json call (a newer botocore's Athena) as the JSON-protocol call that the
-    installed botocore, and so moto, knows: same members, one body. Outputs bind no member to
-    headers in the services concerned, so moto's JSON answer parses the same."""
+    """Rewrite a rest-json call (a newer botocore's Athena) as the JSON-protocol call that moto
+    answers (its Athena reads X-Amz-Target, whichever botocore is installed): same members, one
+    body. Outputs bind no member to headers there, so moto's JSON answer parses the same."""
     model = service_models.models(request.service or "").get("json")
     if model is None or request.operation is None:
         return

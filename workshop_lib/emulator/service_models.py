@@ -5,8 +5,9 @@ and to shape errors the way botocore parses them for that service.
 
 A service can change protocol between botocore versions (Athena: json up to botocore 1.44.8,
 rest-json from 1.44.18), and learners' clients span both. AWS accepts either, so the emulator
-knows both whichever botocore it runs with: wire_models/ holds the model of the other protocol,
-copied from botocore (Apache-2.0), named `<service>-<protocol>.json.gz`.
+knows both whichever botocore it runs with: wire_models/ holds both models, copied from
+botocore 1.44.8 and 1.44.18 (Apache-2.0), named `<service>-<protocol>.json.gz`; the installed
+botocore's own model wins for its protocol.
 """
 
 from __future__ import annotations
