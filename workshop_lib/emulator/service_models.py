@@ -71,6 +71,7 @@ def models(service: str) -> dict[str, ServiceModel]:
     return found
 
 
+@cache
 def request_protocol(service: str | None, has_target: bool) -> str:
     """The protocol of one request: X-Amz-Target is only sent by the JSON protocol; without
     it a service that has a REST model (Athena from botocore 1.44.18) is called the REST way."""
