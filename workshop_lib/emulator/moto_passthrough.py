@@ -142,7 +142,7 @@ class MotoPassthrough:
             request.service, request.operation
         ):
             return unknown_operation(request.service, request.operation, request.protocol)
-        if request.protocol in ("json", "rest-json"):
+        if request.protocol in ("json", "rest-json") and request.operation_model is not None:
             try:
                 request.params()
             except MalformedRequest as err:
