@@ -4,16 +4,9 @@ registry (and so an emulator running on them too); `make test` runs it with the 
 
 from __future__ import annotations
 
-import os
-
 
 def pytest_report_header(config):
     import boto3
     import botocore
 
     return f"clients: boto3 {boto3.__version__}, botocore {botocore.__version__}"
-
-
-def required() -> bool:
-    """Under `make compat` a missing client is a failure, elsewhere a skip."""
-    return os.environ.get("WORKSHOP_COMPAT") == "1"
