@@ -25,7 +25,7 @@ $(DEV): requirements-dev.txt $(RUNTIME)
 
 # A second venv for `make compat`: the kit from requirements.txt with constraints.txt's versions,
 # except boto3/botocore/s3transfer, which are the newest on the registry (checked on every run),
-# and the AWS CLI (its own botocore inside). COMPAT_BOTO3="boto3==1.28.85" tries another one.
+# and the AWS CLI (its own botocore inside). COMPAT_BOTO3="boto3==1.34.88" tries another one.
 COMPAT := .venv-compat
 COMPAT_BOTO3 ?= boto3
 compat-venv: requirements.txt constraints.txt requirements-dev.txt
