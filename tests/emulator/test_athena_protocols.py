@@ -119,3 +119,14 @@ def test_operations_moto_answers_work_in_either_protocol(clients, index):
     client = clients[index]
     query_id = client.create_named_query(Name=f"q{index}", Database="db", QueryString="SELECT 1")
     assert query_id["NamedQueryId"] in client.list_named_queries()["NamedQueryIds"]
+
+
+def test_a_path_no_athena_operation_has_is_unknown(emulator):
+    auth = (
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/athena/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    )
+    response = requests.post(f"{emulator.url}/no-such-thing", headers={"Authorization": auth})
+    assert response.status_code == 404
+    assert response.json()["__type"] == "UnknownOperationException"
+    assert response.headers["Content-Type"] == "application/json"  # rest-json's error shape
