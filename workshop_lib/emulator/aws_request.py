@@ -150,7 +150,8 @@ class AwsRequest:
         shape = op.input_shape if op is not None else None
         payload = shape.serialization.get("payload") if shape is not None else None
         if self.protocol == "rest-json" and payload:  # the body is one member (Invoke's Payload)
-            body: Any = {payload: self.body} if self.body else {}
+            raw: Any = self.body if shape.members[payload].type_name == "blob" else self.json()
+            body: Any = {payload: raw} if self.body else {}
         else:
             body = self.json()
             if not isinstance(body, dict):
