@@ -318,6 +318,7 @@ def test_every_target_is_valid_as_given(url):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,  # the same examples on every run: a CI failure reproduces locally
+    database=None,  # so nothing to keep between runs (no .hypothesis folder)
 )
 @given(request=broken_requests())
 def test_malformed_requests_get_a_4xx_with_a_message(url, request):
