@@ -87,7 +87,7 @@ setup() {
     fi
     echo "installing $KIT_DIR/requirements.txt (a few minutes the first time)"
     # requirements.txt holds "-e .", which pip reads relative to the working directory
-    (cd "$KIT_DIR" && as_user "$VENV/bin/pip" install --no-cache-dir -q -r requirements.txt)
+    (cd "$KIT_DIR" && as_user "$VENV/bin/pip" install --no-cache-dir -q -c constraints.txt -r requirements.txt)
     if [ -n "$STACK_NAME" ]; then
         as_user "$VENV/bin/python" -m ipykernel install --user --name python3 \
             --display-name "Python 3 (workshop)" --env WORKSHOP_TARGET aws \

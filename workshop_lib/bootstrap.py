@@ -38,6 +38,7 @@ from .settings import DEFAULT_PORT, DEFAULT_TARGET, ENV_PORT, ENV_TARGET
 MIN_PYTHON = (3, 11)
 RUNTIME_STAMP = ".installed-runtime"  # the Makefile's stamps, inside the venv folder
 DEV_STAMP = ".installed-dev"
+CONSTRAINTS = "constraints.txt"  # the exact versions of the kit's venv (requirements: ranges)
 HELP = {  # also `python -m workshop_lib <command>`: __main__ hands these over before any import
     "setup": "create .venv and install the requirements into it (= the first step of make)",
     "workshop": "= make workshop: run every notebook, then print a summary",
@@ -100,7 +101,8 @@ def _pip_install(layout: Layout, requirements: str, wheels: Path | None) -> list
     if wheels is not None:
         # --no-index: nothing from the network; the folder must hold every package, setuptools too
         argv += ["--no-index", "--find-links", str(wheels)]
-    return [*argv, "-r", requirements]
+    # requirements.txt gives ranges; the kit's venv gets the exact versions it was tested with
+    return [*argv, "-c", CONSTRAINTS, "-r", requirements]
 
 
 def install_steps(
@@ -122,7 +124,9 @@ def install_steps(
     if not Path(layout.python).exists():
         steps.append(Step([base_python, "-m", "venv", str(layout.venv)], root))
     runtime_stamp, dev_stamp = venv / RUNTIME_STAMP, venv / DEV_STAMP
-    runtime = force or _stale(runtime_stamp, root / "requirements.txt", root / "pyproject.toml")
+    runtime = force or _stale(
+        runtime_stamp, root / "requirements.txt", root / CONSTRAINTS, root / "pyproject.toml"
+    )
     if runtime:
         steps.append(
             Step(_pip_install(layout, "requirements.txt", wheels), root, stamp=runtime_stamp)
@@ -199,9 +203,10 @@ def download_steps(
 
 
 def write_pin_file(layout: Layout, target: Path) -> Path:
-    """Both requirements files in one, less their `-e` lines (pip download would zip the kit)."""
+    """Both requirements files and the constraints (the exact versions) in one, less their
+    `-e` lines (pip download would zip the kit)."""
     lines = []
-    for name in ("requirements.txt", "requirements-dev.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", CONSTRAINTS):
         for line in (Path(layout.root) / name).read_text().splitlines():
             if not line.strip().startswith(("-e", "--editable")):
                 lines.append(line)

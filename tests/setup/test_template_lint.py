@@ -143,10 +143,10 @@ def test_lifecycle_script_returns_at_once_and_clones_in_the_background(tmp_path)
 
 def _kit_repository(tmp_path: Path) -> Path:
     """A git repository (branch main) holding what the script uses of the kit: requirements.txt,
-    pyproject.toml, workshop_lib/ and notebooks/, as in this working tree."""
+    constraints.txt, pyproject.toml, workshop_lib/ and notebooks/, as in this working tree."""
     repo = tmp_path / "kit.git"
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-    for name in ["requirements.txt", "pyproject.toml"]:
+    for name in ["requirements.txt", "constraints.txt", "pyproject.toml"]:
         shutil.copy2(ROOT / name, repo / name)
     for folder in ["workshop_lib", "notebooks"]:
         shutil.copytree(
@@ -217,7 +217,7 @@ def test_lifecycle_script_registers_an_aws_and_a_local_kernel(tmp_path):
     log = _log_when_finished(home / "workshop-setup.log", "python3-local (the local", 120)
     assert "setup failed" not in log, log
     assert (tmp_path / "pip-calls.txt").read_text() == (
-        f"{kit}: pip install --no-cache-dir -q -r requirements.txt\n"
+        f"{kit}: pip install --no-cache-dir -q -c constraints.txt -r requirements.txt\n"
     )
     specs = _kernel_specs(jupyter_home)
     assert sorted(specs) == ["python3", "python3-local"], log

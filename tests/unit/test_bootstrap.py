@@ -20,8 +20,8 @@ WIN_PY = "C:\\kit\\.venv\\Scripts\\python.exe"
 
 @pytest.fixture
 def kit(tmp_path: Path) -> Path:
-    """A kit folder with its three input files and no venv yet."""
-    for name in ("requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+    """A kit folder with its four input files and no venv yet."""
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml"):
         (tmp_path / name).write_text("")
     return tmp_path
 
@@ -58,6 +58,8 @@ def test_setup_on_a_bare_kit_creates_the_venv_then_installs_both_files(kit, os_n
             "pip",
             "install",
             "--disable-pip-version-check",
+            "-c",
+            "constraints.txt",
             "-r",
             "requirements.txt",
         ],
@@ -67,6 +69,8 @@ def test_setup_on_a_bare_kit_creates_the_venv_then_installs_both_files(kit, os_n
             "pip",
             "install",
             "--disable-pip-version-check",
+            "-c",
+            "constraints.txt",
             "-r",
             "requirements-dev.txt",
         ],
@@ -95,7 +99,7 @@ def _installed(kit: Path) -> Layout:
     python = Path(layout.python)
     python.parent.mkdir(parents=True)
     python.write_text("")
-    for name in ("requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+    for name in ("requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml"):
         age(kit / name, 100)
     (kit / ".venv" / ".installed-runtime").write_text("")
     age(kit / ".venv" / ".installed-runtime", 50)
@@ -122,7 +126,7 @@ def test_a_changed_dev_file_reinstalls_only_the_dev_packages(kit):
     assert bootstrap.install_steps(layout, dev=False) == []
 
 
-@pytest.mark.parametrize("changed", ["requirements.txt", "pyproject.toml"])
+@pytest.mark.parametrize("changed", ["requirements.txt", "constraints.txt", "pyproject.toml"])
 def test_a_changed_runtime_input_reinstalls_runtime_then_dev(kit, changed):
     layout = _installed(kit)
     (kit / changed).write_text("# changed\n")
@@ -247,11 +251,13 @@ def test_the_bootstrap_imports_only_the_standard_library():
 def test_pin_file_has_both_files_without_the_editable_kit(kit, tmp_path):
     (kit / "requirements.txt").write_text("boto3==1.44.8  # note\n-e .\npsutil==7.2.2\n")
     (kit / "requirements-dev.txt").write_text("ruff==0.17.6\n --editable .\n")
+    (kit / "constraints.txt").write_text("psutil==7.2.2\n")
     pins = bootstrap.write_pin_file(Layout(kit, "posix"), tmp_path / "all.txt")
     assert pins.read_text().splitlines() == [
         "boto3==1.44.8  # note",
         "psutil==7.2.2",
         "ruff==0.17.6",
+        "psutil==7.2.2",
     ]
 
 

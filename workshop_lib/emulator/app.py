@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from . import HEALTH_PATH, RESET_PATH, request_log, state
-from .aws_request import AwsRequest
+from .aws_request import AwsRequest, MalformedRequest
 from .errors import aws_error
 from .iam import enforce as iam_enforce
 from .moto_passthrough import MotoPassthrough
@@ -129,10 +129,19 @@ class EmulatorApp:
             if route.matches(request):
                 try:
                     response = route.handler(request)
+                except MalformedRequest as err:  # from request.params(): the caller's error
+                    response = aws_error(
+                        request.service, err.code, str(err), 400, protocol=request.protocol
+                    )
                 except Exception as exc:  # a provider bug: an AWS-shaped 500, logged
                     log.exception("provider failed on %s", request.describe())
                     response = aws_error(
-                        request.service, "InternalFailure", str(exc), 500, sender=False
+                        request.service,
+                        "InternalFailure",
+                        str(exc),
+                        500,
+                        sender=False,
+                        protocol=request.protocol,
                     )
                 return response(environ, start_response)
         return self.moto(request, start_response)

@@ -11,8 +11,9 @@ import json
 import re
 from functools import cached_property
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
+from botocore.validate import ParamValidator
 from werkzeug.wrappers import Request
 
 from . import service_models
@@ -88,8 +89,13 @@ class AwsRequest:
         return data
 
     def json(self) -> Any:
-        """The body of a JSON-protocol call ({} when empty)."""
-        return json.loads(self.body or b"{}")
+        """The body of a JSON-protocol call ({} when empty); MalformedRequest if not JSON."""
+        try:
+            return json.loads(self.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedRequest(
+                "SerializationException", "The request body is not valid JSON."
+            ) from None
 
     @cached_property
     def form(self) -> dict[str, str]:
@@ -99,21 +105,141 @@ class AwsRequest:
         return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
 
     @cached_property
+    def protocol(self) -> str:
+        """The wire protocol this request uses (a client's botocore version decides: Athena is
+        json up to botocore 1.44.8, rest-json later); errors are answered in the same one."""
+        return service_models.request_protocol(self.service, bool(self.target))
+
+    @cached_property
+    def _rest_match(self) -> tuple[str, dict[str, str]] | None:
+        if self.service is None or not self.protocol.startswith("rest"):
+            return None
+        return service_models.rest_match(
+            self.service, self.protocol, self.method, self.path, self.query_keys, self.header_names
+        )
+
+    @cached_property
     def operation(self) -> str | None:
         """The API operation name as in the service's documentation (``CreateDatasetGroup``)."""
         if self.target and "." in self.target:
             return self.target.rsplit(".", 1)[1]
         if self.service is None:
             return None
-        proto = service_models.protocol(self.service)
-        if proto == "query":
+        if self.protocol == "query":
             action = parse_qs(self.environ.get("QUERY_STRING", "")).get("Action")
             return action[0] if action else self.form.get("Action")
-        if proto.startswith("rest"):
-            return service_models.rest_operation(
-                self.service, self.method, self.path, self.query_keys, self.header_names
-            )
-        return None
+        return self._rest_match[0] if self._rest_match else None
+
+    @cached_property
+    def operation_model(self):
+        """botocore's model of the operation (of this request's protocol where there are two)."""
+        if not self.service or not self.operation:
+            return None
+        return service_models.operation_model(
+            self.service, self.operation, self.protocol
+        ) or service_models.operation_model(self.service, self.operation, "json")
+
+    def params(self) -> dict[str, Any]:
+        """The operation's input as the JSON protocol carries it: one JSON object, keyed as on
+        the wire. A rest-json call's URI, query string and header members are merged into it.
+
+        Raises MalformedRequest for a body that is not a JSON object or a member of the wrong
+        type, as AWS answers such requests with a 400 before any handler runs.
+        """
+        op = self.operation_model
+        shape = op.input_shape if op is not None else None
+        payload = shape.serialization.get("payload") if shape is not None else None
+        if self.protocol == "rest-json" and payload:  # the body is one member (Invoke's Payload)
+            raw: Any = self.body if shape.members[payload].type_name == "blob" else self.json()
+            body: Any = {payload: raw} if self.body else {}
+        else:
+            body = self.json()
+            if not isinstance(body, dict):
+                raise MalformedRequest(
+                    "SerializationException", "The request body must be a JSON object."
+                )
+        if shape is not None:
+            bound = _bound_members(shape, self) if self.protocol == "rest-json" else {}
+            # body keys are wire names, bound ones member names (they differ: API Gateway's
+            # PutIntegration has a URI member httpMethod and a body member named httpMethod)
+            _validate(shape, {**_member_named(shape, body), **bound})
+            for name, value in bound.items():
+                body.setdefault(name, value)
+        return body
 
     def describe(self) -> str:
         return f"{self.service or '?'}.{self.operation or '?'} ({self.method} {self.path})"
+
+
+class MalformedRequest(ValueError):
+    """A request that cannot be read as its operation's input: answered 400 with `code`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _validate(shape, params: dict) -> None:
+    """Members of the wrong type, missing or under their minimum: botocore's own checks of the
+    operation's input shape (what a client would have refused), answered as AWS does."""
+    report = ParamValidator().validate(params, shape)
+    # (reason, member, details) tuples; botocore has no public accessor for them
+    errors = [e for e in report._errors if e[0] != "unknown field"]  # AWS ignores those
+    if not errors:
+        return
+    code = (
+        "SerializationException"
+        if any(e[0].startswith("invalid type") for e in errors)
+        else "ValidationException"
+    )
+    lines = [report._format_error(e) for e in errors[:5]]
+    raise MalformedRequest(code, f"{len(errors)} validation error(s) detected: " + "; ".join(lines))
+
+
+def _member_named(shape, value: Any) -> Any:
+    """`value` with wire names (a member's locationName: apigatewayv2's camelCase) turned
+    into the model's member names, which botocore's validator expects."""
+    if shape.type_name == "structure" and isinstance(value, dict):
+        names = {m.serialization.get("name", n): n for n, m in shape.members.items()}
+        return {
+            names.get(k, k): _member_named(shape.members[names[k]], v) if k in names else v
+            for k, v in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_member_named(shape.member, v) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _member_named(shape.value, v) for k, v in value.items()}
+    return value
+
+
+def _bound_members(shape, request: AwsRequest) -> dict[str, Any]:
+    """The members a rest-json request carries outside its body, typed as the model says."""
+    uri = request._rest_match[1] if request._rest_match else {}
+    query = parse_qs(request.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    found: dict[str, Any] = {}
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire = member.serialization.get("name", name)
+        if location == "uri" and name in uri:
+            found[name] = unquote(uri[name])
+        elif location == "querystring" and wire in query:
+            values = query[wire]
+            found[name] = values if member.type_name == "list" else _typed(member, wire, values[0])
+        elif location == "header":
+            value = request.environ.get("HTTP_" + wire.upper().replace("-", "_"))
+            if value is not None:
+                found[name] = _typed(member, wire, value)
+    return found
+
+
+def _typed(member, wire: str, text: str) -> Any:
+    if member.type_name in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError:
+            raise MalformedRequest(
+                "SerializationException", f"{wire} must be a number, not {text[:50]!r}."
+            ) from None
+    if member.type_name == "boolean":
+        return text.lower() == "true"
+    return text

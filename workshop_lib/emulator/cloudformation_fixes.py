@@ -16,7 +16,9 @@ What moto 5.2.5 lacks, each silently (the stack still reaches CREATE_COMPLETE):
 And one that item 1 would expose: moto checks a bucket policy on every object request, and takes
 every condition there as holding (it evaluates StringEquals only, with no request values for S3),
 so the stack's "deny if aws:SecureTransport is false" statement denies every GetObject and
-PutObject in the emulator (403), where AWS denies only plain-HTTP callers.
+PutObject in the emulator (403), where AWS denies only plain-HTTP callers. And moto's
+PutBucketPolicy stores any bytes, after which every object request of the bucket fails (500):
+S3 refuses with MalformedPolicy, and so does this module.
 
 What this module does, through moto's own extension points, in-process:
 1. `BucketPolicy`, a `CloudFormationModel` subclass: moto builds its map of resource types from
@@ -93,13 +95,14 @@ def apply() -> None:
         if _applied:
             return
         from moto.iam.models import ManagedPolicy, Role
-        from moto.s3.models import FakeBucket
+        from moto.s3.models import FakeBucket, S3Backend
 
         for action in ("create", "update"):
             _after(FakeBucket, f"{action}_from_cloudformation_json", _bucket_settings)
             _after(Role, f"{action}_from_cloudformation_json", _role_policies)
         _after(ManagedPolicy, "create_from_cloudformation_json", _policy_entities)
         FakeBucket.get_permission = _bucket_permission
+        _before_put_bucket_policy(S3Backend)
         ManagedPolicy.update_from_cloudformation_json = classmethod(_update_policy)
         ManagedPolicy.delete_from_cloudformation_json = classmethod(_delete_policy)
         parsing = sys.modules.get("moto.cloudformation.parsing")
@@ -368,6 +371,31 @@ def _bucket_permission(bucket: Any, action: str, resource: str) -> Any:
         if _conditions_hold(statement.get("Condition") or {})
     ]
     return IAMPolicy(json.dumps({"Statement": applicable})).is_action_permitted(action, resource)
+
+
+def _before_put_bucket_policy(backend_class: Any) -> None:
+    """moto stores any bytes as a bucket policy, and every later object request of the bucket
+    then fails on it (500); S3 refuses a policy that is not a JSON object with statements."""
+    from moto.s3.exceptions import S3ClientError
+
+    put = backend_class.put_bucket_policy
+
+    def checked(self: Any, bucket_name: str, policy: bytes) -> None:
+        try:
+            document = json.loads(policy)
+        except (ValueError, UnicodeDecodeError):
+            document = None
+        if not isinstance(document, dict):
+            raise S3ClientError(
+                "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'"
+            )
+        statements = document.get("Statement")
+        statements = statements if isinstance(statements, list) else [statements]
+        if not all(isinstance(s, dict) for s in statements):
+            raise S3ClientError("MalformedPolicy", "Missing required field Statement")
+        put(self, bucket_name, policy)
+
+    backend_class.put_bucket_policy = checked
 
 
 def _conditions_hold(condition: dict) -> bool:

@@ -273,10 +273,7 @@ class ApiGatewayInvokeProvider(Provider):
 
     def create_api(self, request: AwsRequest) -> Response:
         """CreateApi through moto, plus quick create: integration, route and $default stage."""
-        try:
-            params = request.json()
-        except ValueError:
-            params = {}  # moto answers the malformed request
+        params = request.params()  # MalformedRequest: a 400, as AWS gives
         response = self.app.moto.response(request)
         target = params.get("target")
         if response.status_code < 300 and target and params.get("protocolType") == "HTTP":
@@ -287,10 +284,7 @@ class ApiGatewayInvokeProvider(Provider):
     def create_route(self, request: AwsRequest) -> Response:
         """CreateRoute through moto, but a route key the API has already is refused with
         ConflictException, as AWS does (moto would add a second route with the same key)."""
-        try:
-            route_key = request.json().get("routeKey")
-        except (ValueError, AttributeError):
-            route_key = None  # moto answers the malformed request
+        route_key = request.params().get("routeKey")
         api_id = request.path.split("/")[3] if request.path.count("/") >= 4 else ""
         try:
             routes = moto_state.find_api(api_id).routes
@@ -307,10 +301,7 @@ class ApiGatewayInvokeProvider(Provider):
 
     def create_rest_api(self, request: AwsRequest) -> Response:
         """CreateRestApi through moto, keeping the binaryMediaTypes that moto drops."""
-        try:
-            types = request.json().get("binaryMediaTypes")
-        except (ValueError, AttributeError):
-            types = None
+        types = request.params().get("binaryMediaTypes")
         response = self.app.moto.response(request)
         if response.status_code < 300 and types:
             answer = json.loads(response.get_data())

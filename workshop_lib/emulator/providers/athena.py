@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 
 from ..aws_request import AwsRequest
 from ..config import LOCAL_ACCOUNT_ID
-from ..errors import aws_error
 from . import Provider, Route
 
 ACCOUNT = LOCAL_ACCOUNT_ID
@@ -30,6 +29,7 @@ NO_OUTPUT = (
     "No output location provided. An output location is required either through the Workgroup "
     "result configuration setting or as an API input."
 )
+_CONTENT_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
 OPERATIONS = frozenset(
     {
         "StartQueryExecution",
@@ -168,30 +168,28 @@ class AthenaProvider(Provider):
             return region.engine
 
     def handle(self, request: AwsRequest) -> Response:
+        """Either protocol: JSON (X-Amz-Target, botocore <= 1.44.8) or rest-json (newer); the
+        input is one JSON object either way and so is the output (no member is bound to a
+        header), only the content type differs."""
         from ..athena.errors import InvalidRequest
 
         region = request.region or "us-east-1"
+        content_type = _CONTENT_TYPES[request.protocol]
         try:
-            body = request.json()
-            result = getattr(self, f"_{request.operation}")(region, body)
+            result = getattr(self, f"_{request.operation}")(region, request.params())
         except AthenaError as err:
-            return self._error(err.code, str(err), err.athena_code)
+            return self._error(err.code, str(err), err.athena_code, content_type)
         except InvalidRequest as err:
-            return self._error("InvalidRequestException", str(err), err.athena_code)
-        except json.JSONDecodeError:
-            return aws_error("athena", "SerializationException", "Request body is not JSON", 400)
-        return Response(json.dumps(result), 200, content_type="application/x-amz-json-1.1")
+            return self._error("InvalidRequestException", str(err), err.athena_code, content_type)
+        return Response(json.dumps(result), 200, content_type=content_type)
 
     @staticmethod
-    def _error(code: str, message: str, athena_code: str | None) -> Response:
+    def _error(code: str, message: str, athena_code: str | None, content_type: str) -> Response:
         payload: dict[str, str] = {"__type": code, "Message": message}
         if athena_code:
             payload["AthenaErrorCode"] = athena_code
         return Response(
-            json.dumps(payload),
-            400,
-            {"x-amzn-ErrorType": code},
-            content_type="application/x-amz-json-1.1",
+            json.dumps(payload), 400, {"x-amzn-ErrorType": code}, content_type=content_type
         )
 
     def _execution(self, region: str, query_id: str | None):

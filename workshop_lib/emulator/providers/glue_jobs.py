@@ -62,11 +62,9 @@ class GlueJobsProvider(Provider):
     def _guarded(handler):
         def call(request: AwsRequest) -> Response:
             try:
-                return handler(request.json(), request.region or "us-east-1")
+                return handler(request.params(), request.region or "us-east-1")
             except GlueError as exc:
                 return aws_error("glue", exc.code, exc.message, exc.status)
-            except ValueError:
-                return aws_error("glue", "InvalidInputException", "The request is not JSON", 400)
 
         return call
 

@@ -42,7 +42,7 @@ class LambdaPermissions(Provider):
     def add_permission(self, request: AwsRequest) -> Response:
         # path: /2015-03-31/functions/<name>/policy
         function = request.path.rstrip("/").split("/")[-2]
-        sid = request.json().get("StatementId")
+        sid = request.params().get("StatementId")
         if not isinstance(sid, str) or not STATEMENT_ID.fullmatch(sid):
             return aws_error(
                 "lambda",

@@ -163,7 +163,7 @@ def process(
 ) -> tuple[dict, str | None]:
     """(the message as Segment stores it, the drop reason or None)."""
     if not isinstance(item, dict):
-        return {"value": item}, "invalid_message"
+        return {"value": item, "receivedAt": iso_ms_z(received)}, "invalid_message"
     message = {k: v for k, v in item.items() if v is not None and k != "writeKey"}
     for name in ("userId", "anonymousId", "previousId", "groupId"):
         if isinstance(message.get(name), int | float) and not isinstance(message[name], bool):
