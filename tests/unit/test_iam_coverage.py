@@ -234,17 +234,19 @@ def test_refused_lists_each_resource_not_allowed():
 
 
 def test_each_caller_is_named_by_its_key():
-    roles = {"GlueJobRole": ROLE, "SegmentInvokeRole": "arn:aws:iam::1:role/p/kit-Invoke-X"}
-    who = Attribution.of(["test"], roles, "segment", owner_keys=["ADMIN"])
+    invoke = "arn:aws:iam::1:role/p/kit-Invoke-X"
+    roles = {"GlueJobRole": ROLE, "SegmentInvokeRole": invoke}
+    who = Attribution.of(["test"], roles, owner_keys=["ADMIN"])
     assert who.principal(entry("s3", "PutObject", key="test")) == LEARNER
     assert who.principal(entry("s3", "GetObject", key=role_access_key(ROLE))) == "GlueJobRole"
-    assert who.principal(entry("lambda", "Invoke", key="segment")) == "SegmentInvokeRole"
+    segment = role_access_key(invoke)  # Segment invokes with the role it assumed
+    assert who.principal(entry("lambda", "Invoke", key=segment)) == "SegmentInvokeRole"
     assert who.principal(entry("iam", "GetRole", key="ADMIN")) == OWNER
     assert who.principal(entry("s3", "GetObject", key="somebody")) is None
 
 
 def test_the_emulators_own_calls_are_named_after_the_aws_principal_that_makes_them():
-    who = Attribution.of(["test"], {}, "segment")
+    who = Attribution.of(["test"], {})
 
     def internal(module, service, **params):
         return who.principal(entry(service, "Any", key=f"EMULATOR-{module}", **params))
@@ -268,7 +270,7 @@ def test_role_keys_are_temporary_credential_shaped_and_internal_keys_name_the_mo
 
 def test_gaps_report_principal_action_resource_and_the_call():
     roles = {"GlueJobRole": ROLE}
-    who = Attribution.of(["test"], roles, "segment")
+    who = Attribution.of(["test"], roles)
     policies = {
         LEARNER: [policy(allow("s3:PutObject", f"{BUCKET}/segment-logs/*"))],
         "GlueJobRole": [policy(allow("s3:GetObject", f"{BUCKET}/segment-logs/*"))],
