@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import socket
 import statistics
@@ -66,7 +67,17 @@ def deploy(c: dict) -> str:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", HANDLER)
-    role = c["iam"].create_role(RoleName="bench-role", AssumeRolePolicyDocument="{}")
+    trust = {  # IAM is enforced: Lambda must be allowed to assume the function's role
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = c["iam"].create_role(RoleName="bench-role", AssumeRolePolicyDocument=json.dumps(trust))
     arn = c["lambda"].create_function(
         FunctionName="bench",
         Runtime="python3.12",

@@ -93,7 +93,10 @@ def main() -> None:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
-    bucket = s3.list_buckets()["Buckets"][0]["Name"]
+    buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    bucket = buckets[0] if buckets else "bench-persistence"  # notebook 05 may have emptied it all
+    if not buckets:
+        s3.create_bucket(Bucket=bucket)
 
     saves = [one_save(port, s3, bucket, n) for n in range(args.saves)]
     pauses = [s["last_snapshot_seconds"] * 1000 for s in saves]
@@ -116,7 +119,8 @@ def main() -> None:
     if args.existing:
         process.start(port)  # as it was: durable, with its state
 
-    print(f"\nstate after notebooks 01-04: {process.describe_state(state)}")
+    measured = "the existing emulator" if args.existing else "notebooks 01-04"
+    print(f"\nstate after {measured}: {process.describe_state(state)}")
     print(f"{'measure':44} {'median':>9} {'max':>9}")
     rows = [
         ("save: requests held off (snapshot), ms", pauses),
