@@ -8,6 +8,7 @@ compat` (the newest botocore in the emulator).
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -130,3 +131,19 @@ def test_a_path_no_athena_operation_has_is_unknown(emulator):
     assert response.status_code == 404
     assert response.json()["__type"] == "UnknownOperationException"
     assert response.headers["Content-Type"] == "application/json"  # rest-json's error shape
+
+
+def test_the_request_log_names_the_query_in_either_protocol(clients, monkeypatch, tmp_path):
+    """The policy-coverage test reads resource names from the log: a rest-json call's are in
+    its path, a JSON call's in its body."""
+    from workshop_lib.emulator.request_log import ENV_REQUEST_LOG
+
+    log = tmp_path / "requests.jsonl"
+    monkeypatch.setenv(ENV_REQUEST_LOG, str(log))
+    for client in clients:
+        with pytest.raises(ClientError):
+            client.get_query_execution(QueryExecutionId="no-such-query")
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["operation"], e["params"].get("QueryExecutionId")) for e in entries] == [
+        ("GetQueryExecution", "no-such-query")
+    ] * 2

@@ -25,7 +25,6 @@ import re
 import sys
 import threading
 import time
-from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -92,9 +91,10 @@ def params(request: Any) -> dict:
 
     service, operation = request.service, request.operation
     found: dict[str, Any] = {}
-    proto = service_models.protocol(service)
+    proto = request.protocol or ""  # the request's own: Athena is JSON or rest-json by botocore
     if proto.startswith("rest") and operation:
-        found.update(_path_params(service, operation, request.path))
+        members = service_models.path_members(service, proto, operation, request.path)
+        found.update({name: unquote(value) for name, value in members.items()})
     if service == "s3":
         query = parse_qs(request.environ.get("QUERY_STRING", ""), keep_blank_values=True)
         for name in ("prefix", "uploadId", "partNumber", "versionId"):
@@ -133,43 +133,3 @@ def params(request: Any) -> dict:
 
 def _cut(value: Any) -> Any:
     return value[:MAX_VALUE] if isinstance(value, str) else value
-
-
-@cache
-def _uri_pattern(service: str, operation: str) -> tuple[re.Pattern[str], dict[str, str]] | None:
-    """The operation's requestUri as a regex whose groups are its path members."""
-    from . import service_models
-
-    model = service_models._model(service)
-    if model is None or operation not in model.operation_names:
-        return None
-    op = model.operation_model(operation)
-    path = op.http["requestUri"].partition("?")[0]
-    names: dict[str, str] = {}
-    pattern = ""
-    shape = op.input_shape
-    members = {
-        m.serialization.get("name", n): n
-        for n, m in (shape.members.items() if shape else [])
-        if m.serialization.get("location") == "uri"
-    }
-    for i, part in enumerate(re.split(r"(\{[^}]+\})", path)):
-        if part.startswith("{"):
-            label = part.strip("{}+")
-            group = f"g{i}"
-            names[group] = members.get(label, label)
-            pattern += f"(?P<{group}>.+)" if part.endswith("+}") else f"(?P<{group}>[^/]+)"
-        else:
-            pattern += re.escape(part)
-    return re.compile(f"^{pattern}/?$"), names
-
-
-def _path_params(service: str, operation: str, path: str) -> dict[str, str]:
-    compiled = _uri_pattern(service, operation)
-    if compiled is None:
-        return {}
-    pattern, names = compiled
-    match = pattern.match(path)
-    if not match:
-        return {}
-    return {names[g]: unquote(v) for g, v in match.groupdict().items() if v is not None}

@@ -149,6 +149,15 @@ def _rest_operations(service: str, proto: str) -> tuple[RestOperation, ...]:
     return tuple(sorted(ops, key=lambda op: -op.literal_chars))
 
 
+def path_members(service: str, proto: str, operation: str, path: str) -> dict[str, str]:
+    """The URI members of a REST request to a known operation (%-encoded, as in the path)."""
+    for op in _rest_operations(service, proto):
+        if op.name == operation:
+            match = op.path.match(path)
+            return {op.labels[g]: v for g, v in match.groupdict().items()} if match else {}
+    return {}
+
+
 def rest_match(
     service: str, proto: str, method: str, path: str, query_keys: set[str], headers: set[str]
 ) -> tuple[str, dict[str, str]] | None:
