@@ -418,3 +418,28 @@ def test_workshop_emulator_iam_off_turns_it_off(aws_env, monkeypatch, bucket):
         RoleName=unique("not-lambda"), AssumeRolePolicyDocument=json.dumps(PERSONALIZE_TRUST)
     )["Role"]["Arn"]
     deploy("def handler(e, c):\n    return 1\n", Role=not_lambdas)
+
+
+def test_get_caller_identity_names_the_principal_iam_checks(aws_env):
+    """The stack's learner and a function's role: the ARN their denials name, not moto's default
+    identity; the account's owner keeps moto's answer."""
+    from workshop_lib.emulator.iam.principals import learner_access_key
+    from workshop_lib.emulator.request_log import role_access_key
+
+    iam = boto3.client("iam")
+    learner_policy = iam.create_policy(
+        PolicyName=unique("LearnerPolicy"), PolicyDocument=policy(allow("s3:ListAllMyBuckets"))
+    )["Policy"]
+
+    def whoami(key: str) -> dict:
+        session = boto3.Session(aws_access_key_id=key, aws_secret_access_key="x")
+        return session.client("sts").get_caller_identity()
+
+    learner = whoami(learner_access_key(learner_policy["Arn"]))
+    name = learner_policy["PolicyName"]
+    assert learner["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/WorkshopLearner/{name}"
+    assert learner["UserId"].startswith("AROA") and learner["UserId"].endswith(f":{name}")
+    role = lambda_role()
+    assumed = whoami(role_access_key(role))["Arn"]
+    assert assumed.startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/{role.rsplit('/', 1)[-1]}/")
+    assert whoami("test")["Account"] == ACCOUNT
