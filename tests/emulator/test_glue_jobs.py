@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 
 import boto3
 import pytest
 from compute_helpers import log_messages, unique
+
+from workshop_lib.deploy import ensure_role
 
 ETL_SCRIPT = """
 import sys
@@ -35,22 +36,6 @@ def bucket(aws_env):
 def glue_role() -> str:
     """A role as a Glue job needs it: Glue may assume it, it reads and writes the tests'
     buckets and writes the Python shell job's logs."""
-    iam = boto3.client("iam")
-    try:
-        return iam.get_role(RoleName="glue-test")["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "glue.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = iam.create_role(RoleName="glue-test", AssumeRolePolicyDocument=json.dumps(trust))
     buckets = "arn:aws:s3:::glue-jobs-test-*"
     access = {
         "Version": "2012-10-17",
@@ -68,8 +53,7 @@ def glue_role() -> str:
             },
         ],
     }
-    iam.put_role_policy(RoleName="glue-test", PolicyName="job", PolicyDocument=json.dumps(access))
-    return arn["Role"]["Arn"]
+    return ensure_role(boto3.client("iam"), "glue-test", "glue.amazonaws.com", inline_policy=access)
 
 
 def create_job(bucket: str, script: str, command: str = "pythonshell", **kwargs) -> str:

@@ -17,6 +17,7 @@ from compute_helpers import deploy, unique
 from test_apigateway_invoke import allow, call, function_arn
 from test_personalize_support import campaign_for, group_with_data, trained_version, wait
 
+from workshop_lib.deploy import ensure_role
 from workshop_lib.emulator import process
 from workshop_lib.emulator.config import ENV_EPHEMERAL, ENV_PORT, ENV_STATE_DIR
 from workshop_lib.emulator.persistence import state_file
@@ -32,19 +33,6 @@ IDLE_SECONDS = 2.5  # the emulator saves within about 2 s of the last change
 
 def _glue_role() -> str:
     """A role Glue may assume (IAM is enforced), reading the job's script."""
-    iam = boto3.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "glue.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    name = unique("durable-glue")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     access = {
         "Version": "2012-10-17",
         "Statement": [
@@ -52,8 +40,8 @@ def _glue_role() -> str:
             {"Effect": "Allow", "Action": "logs:*", "Resource": "*"},
         ],
     }
-    iam.put_role_policy(RoleName=name, PolicyName="access", PolicyDocument=json.dumps(access))
-    return arn
+    iam = boto3.client("iam")
+    return ensure_role(iam, unique("durable-glue"), "glue.amazonaws.com", inline_policy=access)
 
 
 def _free_port() -> int:

@@ -10,6 +10,8 @@ import uuid
 
 import boto3
 
+from workshop_lib.deploy import ensure_role
+
 INTERACTIONS_SCHEMA = json.dumps(
     {
         "type": "record",
@@ -68,22 +70,6 @@ BUCKETS = "arn:aws:s3:::personalize-test-*"
 def personalize_role() -> str:
     """The role the tests hand Personalize's jobs, as AWS wants it: trusting
     personalize.amazonaws.com, reading and writing the tests' buckets."""
-    iam = boto3.client("iam")
-    try:
-        return iam.get_role(RoleName=PERSONALIZE_ROLE)["Role"]["Arn"]
-    except iam.exceptions.NoSuchEntityException:
-        pass
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "personalize.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = iam.create_role(RoleName=PERSONALIZE_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
     access = {
         "Version": "2012-10-17",
         "Statement": [
@@ -95,10 +81,9 @@ def personalize_role() -> str:
             },
         ],
     }
-    iam.put_role_policy(
-        RoleName=PERSONALIZE_ROLE, PolicyName="s3", PolicyDocument=json.dumps(access)
+    return ensure_role(
+        boto3.client("iam"), PERSONALIZE_ROLE, "personalize.amazonaws.com", inline_policy=access
     )
-    return arn["Role"]["Arn"]
 
 
 def personalize_bucket(bucket: str | None = None) -> str:
